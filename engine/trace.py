@@ -1,0 +1,98 @@
+"""The forward and backward passes, one node at a time, as records to step through.
+
+`forward_trace(root)` lists the nodes in the order they are computed.
+`backward_trace(root)` runs exactly the loop of `Value.backward()` and yields
+one immutable `BackwardStep` per node as it goes: the node's upstream grad
+and, for each of its inputs, the local derivative, the amount added to the
+input's grad and that grad before and after. `replay(root, steps)` applies
+the records again, and `step.undo()` takes one back, which is how the tutor
+steps backwards and forwards through backprop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from engine.graph import reversed_topological_order, topological_order
+from engine.value import Value
+
+__all__ = ["ForwardStep", "Contribution", "BackwardStep", "forward_trace", "backward_trace", "replay"]
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardStep:
+    index: int
+    node: Value
+    value: float  # node.data when the trace was taken
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What one node sends back to one of its inputs: `child.grad += local × upstream`."""
+
+    child: Value
+    position: int  # which input of the node this is (0 for `a` in `a * b`)
+    local: float  # ∂node/∂child
+    added: float  # local × upstream
+    grad_before: float
+    grad_after: float
+
+
+@dataclass(frozen=True, slots=True)
+class BackwardStep:
+    index: int
+    node: Value
+    upstream: float  # ∂root/∂node, complete by the time the node is visited
+    contributions: tuple[Contribution, ...]  # empty for a leaf
+
+    def apply(self) -> None:
+        """Put the grads of the node's inputs as they are after this step."""
+        self.node.grad = self.upstream
+        for c in self.contributions:
+            c.child.grad = c.grad_after
+
+    def undo(self) -> None:
+        """Put the grads of the node's inputs back as they were before this step."""
+        for c in reversed(self.contributions):
+            c.child.grad = c.grad_before
+
+
+def forward_trace(root: Value) -> list[ForwardStep]:
+    """Every node in an order it can be computed in: inputs first, root last."""
+    return [ForwardStep(i, node, node.data) for i, node in enumerate(topological_order(root))]
+
+
+def _start_backward(root: Value, order: list[Value]) -> None:
+    """What `backward()` does before its loop: zero interior grads, seed the root."""
+    for node in order:
+        if node._prev:
+            node.grad = 0.0
+    root.grad = 1.0 if root._prev else root.grad + 1.0
+
+
+def backward_trace(root: Value) -> Iterator[BackwardStep]:
+    """Run backprop from `root`, yielding a record for each node as it is visited.
+
+    The grads are updated as the iterator advances; consume it fully and every
+    grad equals what `root.backward()` would have given.
+    """
+    order = reversed_topological_order(root)
+    _start_backward(root, order)
+    for index, node in enumerate(order):
+        upstream = node.grad
+        contributions = []
+        for position, (child, local) in enumerate(zip(node._prev, node._local)):
+            before = child.grad
+            added = local * upstream
+            child.grad = before + added  # the chain rule
+            contributions.append(Contribution(child, position, local, added, before, child.grad))
+        yield BackwardStep(index, node, upstream, tuple(contributions))
+
+
+def replay(root: Value, steps: list[BackwardStep]) -> None:
+    """Apply recorded steps from the start, adding each contribution again."""
+    _start_backward(root, reversed_topological_order(root))
+    for step in steps:
+        for c in step.contributions:
+            c.child.grad += c.added

@@ -1,0 +1,38 @@
+"""The command line: `python -m tutor [list | check | play | serve | class] ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tutor",
+        description="Backprop Tutor: learn how neural networks learn by driving a real autograd engine.",
+    )
+    parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
+    parser.add_argument(
+        "--lessons", metavar="DIR", action="append", type=Path, default=[], help="an extra folder of lessons (repeatable)"
+    )
+    parser.add_argument("--data-dir", metavar="DIR", type=Path, help="where progress is kept")
+    parser.add_argument("--theme", metavar="NAME", help="a Textual theme, e.g. ansi-dark for 16-colour terminals")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", help="list the lessons, one a line, and exit")
+    check = sub.add_parser("check", help="run every step of every lesson headlessly; exit 1 on any problem")
+    check.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="lesson folders to check (default: all)")
+    play = sub.add_parser("play", help="build a graph from a small program and print it with its grads")
+    play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
+    play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "play":
+        from tutor.playground.cli import run_play
+
+        return run_play(args.program, steps=args.steps)
+    print("not yet", file=sys.stderr)
+    return 2
