@@ -34,5 +34,31 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.playground.cli import run_play
 
         return run_play(args.program, steps=args.steps)
-    print("not yet", file=sys.stderr)
-    return 2
+    from lessons.catalog import load_catalog
+
+    if args.command == "check":
+        from lessons.check import check_catalog
+
+        if args.dirs:
+            return 1 if check_catalog(args.dirs, shipped=False) else 0
+        return 1 if check_catalog(args.lessons) else 0
+    catalog = load_catalog(args.lessons)
+    if args.command == "list":
+        for lesson in catalog.lessons:
+            print(f"{lesson.id:<24} {lesson.title:<48} {lesson.minutes:>3} min")
+        for error in catalog.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 0
+    return run_app(catalog, args)
+
+
+def run_app(catalog, args: argparse.Namespace) -> int:
+    from tutor.app import TutorApp
+    from tutor.progress import Progress, default_data_dir
+
+    if args.lesson and catalog.get(args.lesson) is None:
+        print(f"tutor: no lesson {args.lesson!r}; `python -m tutor list` shows them", file=sys.stderr)
+        return 2
+    progress = Progress.load(args.data_dir or default_data_dir())
+    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme).run()
+    return 0

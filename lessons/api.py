@@ -1,0 +1,240 @@
+"""The lesson API: everything a lesson author needs, and nothing of Textual.
+
+A lesson is a Python module with one `@lesson(...)` function that yields the
+lesson's steps in order. The function runs when the learner opens the
+lesson, so every number it puts in the text comes from the engine then:
+
+    from engine import Value
+    from lessons.api import lesson, Narrate, BackwardSteps, NumberQuiz
+
+    @lesson(id="tiny", title="A tiny graph", summary="c = a * b, backwards.", minutes=5, order=900)
+    def tiny():
+        a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        c = a * b
+        c.label = "c"
+        yield Narrate("Here is c = a * b.", graph=c)
+        yield BackwardSteps("Step through backprop with n.", graph=c)
+        yield NumberQuiz("What is a.grad?", answer=lambda: a.grad, hint="∂c/∂a = b.")
+
+Text may be a string or a function returning one (`lambda: f"a.grad = {fmt(a.grad)}"`),
+evaluated each time the step is shown. See docs/authoring-lessons.md.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from engine.explain import fmt
+
+if TYPE_CHECKING:
+    from engine.value import Value
+
+__all__ = [
+    "BackwardSteps",
+    "ChoiceQuiz",
+    "Explore",
+    "ForwardSteps",
+    "Lesson",
+    "Narrate",
+    "NumberQuiz",
+    "Setting",
+    "ShowGraph",
+    "Step",
+    "Text",
+    "Train",
+    "Trainer",
+    "fmt",
+    "lesson",
+]
+
+Text = str | Callable[[], str]
+
+
+def render(text: Text) -> str:
+    """The text of a step as it reads now (functions are called)."""
+    return text() if callable(text) else text
+
+
+# -- steps -------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One screen of a lesson. `text` is Markdown; `graph`, if given, is shown beside it."""
+
+    text: Text = ""
+    graph: Value | None = None
+    line: int = field(default=0, init=False, repr=False)  # where the lesson file made this step
+
+    def __post_init__(self) -> None:
+        frame = inspect.currentframe()
+        while frame is not None and frame.f_code.co_filename == __file__:
+            frame = frame.f_back
+        self.line = frame.f_lineno if frame is not None else 0
+
+    kind = "step"
+    gated = False  # must the learner do something before moving on?
+
+
+@dataclass
+class Narrate(Step):
+    """Text to read, optionally with a graph beside it."""
+
+    kind = "narrate"
+
+
+@dataclass
+class ShowGraph(Step):
+    """The graph of `graph`, to look at: labels, operations, data and grads."""
+
+    kind = "graph"
+
+
+@dataclass
+class Explore(Step):
+    """Free exploration: the learner moves through the graph and reads each node's formula and derivatives."""
+
+    kind = "explore"
+
+
+@dataclass
+class ForwardSteps(Step):
+    """The forward pass, one node at a time, with its formula in names and in numbers."""
+
+    kind = "forward"
+
+
+@dataclass
+class BackwardSteps(Step):
+    """The backward pass, one node at a time, with the chain rule in numbers.
+
+    Entering this step runs backprop from `graph` (interior grads start at 0,
+    the root's grad at 1) and reveals it node by node.
+    """
+
+    kind = "backward"
+
+
+@dataclass
+class NumberQuiz(Step):
+    """The learner types a number; right within `tolerance` (relative, or absolute near zero).
+
+    `text` is the question; `answer` a number or a function computing it from the engine.
+    """
+
+    answer: float | Callable[[], float] = 0.0
+    hint: Text = ""
+    explanation: Text = ""
+    tolerance: float = 1e-2
+
+    kind = "number-quiz"
+    gated = True
+
+    def solution(self) -> float:
+        return float(self.answer() if callable(self.answer) else self.answer)
+
+    def is_right(self, guess: float) -> bool:
+        expected = self.solution()
+        return abs(guess - expected) <= self.tolerance * max(1.0, abs(expected))
+
+
+@dataclass
+class ChoiceQuiz(Step):
+    """The learner picks one of `choices`; `text` is the question, `answer` the index of the right choice
+    (or a function computing it from the engine, like `lambda: 0 if a.grad > 0 else 1`)."""
+
+    choices: Sequence[str] = ()
+    answer: int | Callable[[], int] = 0
+    hint: Text = ""
+    explanation: Text = ""
+
+    kind = "choice-quiz"
+    gated = True
+
+    def solution(self) -> int:
+        """The index of the right choice (a function is asked when the quiz is answered)."""
+        return int(self.answer() if callable(self.answer) else self.answer)
+
+    def is_right(self, choice: int) -> bool:
+        return choice == self.solution()
+
+
+class Trainer(Protocol):
+    """What a `Train` step drives: one optimisation step at a time.
+
+    `step(k)` runs step k (0-based) and returns its metrics, at least
+    {"loss": ...}; "accuracy" is plotted too when present. A trainer for 2-D
+    classification also offers `points` (X, y as lists) and `predict(xs)`,
+    which scores points for the decision-boundary heatmap.
+    """
+
+    def step(self, k: int) -> dict[str, float]: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A knob the learner can turn before training again: one of `choices`."""
+
+    name: str
+    label: str
+    choices: tuple[Any, ...]
+    default: Any
+
+    def __post_init__(self) -> None:
+        if self.default not in self.choices:
+            raise ValueError(f"setting {self.name!r}: default {self.default!r} is not one of {self.choices!r}")
+
+
+@dataclass
+class Train(Step):
+    """Train a model live: `setup(settings)` returns a fresh `Trainer`, run for `steps` steps.
+
+    `settings` are the knobs offered to the learner (depth, width, activation,
+    learning rate...); `setup` receives a dict of their current values.
+    """
+
+    setup: Callable[[dict[str, Any]], Trainer] | None = None
+    steps: int = 100
+    settings: Sequence[Setting] = ()
+
+    kind = "train"
+    gated = True
+
+
+# -- lessons --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson's metadata and the function that yields its steps."""
+
+    id: str
+    title: str
+    summary: str
+    minutes: int
+    order: int
+    build: Callable[[], Iterable[Step]]
+    track: str = "micrograd"
+    source: str = ""  # the file it was defined in
+    line: int = 0
+
+    def steps(self) -> list[Step]:
+        """A fresh list of steps, with fresh Values: opening a lesson twice starts clean."""
+        return list(self.build())
+
+
+def lesson(
+    *, id: str, title: str, summary: str, minutes: int, order: int, track: str = "micrograd"
+) -> Callable[[Callable[[], Iterable[Step]]], Lesson]:
+    """Make a `Lesson` of a function that yields steps."""
+
+    def wrap(build: Callable[[], Iterable[Step]]) -> Lesson:
+        code = build.__code__
+        return Lesson(id, title, summary, minutes, order, build, track, code.co_filename, code.co_firstlineno)
+
+    return wrap

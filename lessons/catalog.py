@@ -1,0 +1,144 @@
+"""Finding lessons: the shipped tracks under `lessons/`, and any extra folders.
+
+Every `.py` file in a subfolder of the `lessons` package (one folder a track)
+and every `.py` file under an extra folder is imported, and each `Lesson` it
+defines at module level is collected. A file that fails to import, or
+defines a malformed lesson, becomes a `LessonError` naming the file and
+line; the others load as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lessons.api import Lesson
+
+__all__ = ["Catalog", "LessonError", "load_catalog", "SHIPPED"]
+
+SHIPPED = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class LessonError:
+    """A lesson file that could not be used, and why."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class Catalog:
+    lessons: list[Lesson] = field(default_factory=list)
+    errors: list[LessonError] = field(default_factory=list)
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+def _shipped_files() -> list[Path]:
+    return sorted(p for p in SHIPPED.glob("*/*.py") if not p.name.startswith("_"))
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if not p.name.startswith("_"))
+
+
+def _error_from(exc: BaseException, path: Path) -> LessonError:
+    """The deepest frame of the traceback that is in the lesson file, else where the error points."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+    return LessonError(str(path), line or 1, f"{type(exc).__name__}: {exc}")
+
+
+def _import(path: Path, module_name: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _module_name(path: Path) -> str:
+    if path.is_relative_to(SHIPPED):
+        return "lessons." + ".".join(path.relative_to(SHIPPED).with_suffix("").parts)
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+    return f"tutor_extra_lessons_{digest}.{path.stem}"
+
+
+def _problems(lesson: Lesson) -> list[str]:
+    problems = []
+    for name in ("id", "title", "summary"):
+        value = getattr(lesson, name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"lesson {name} must be a non-empty string")
+    if isinstance(lesson.id, str) and (not lesson.id.replace("-", "").replace("_", "").isalnum()):
+        problems.append(f"lesson id {lesson.id!r} may hold only letters, digits, '-' and '_'")
+    if not isinstance(lesson.minutes, int) or not 1 <= lesson.minutes <= 120:
+        problems.append(f"minutes must be a whole number from 1 to 120, got {lesson.minutes!r}")
+    if not isinstance(lesson.order, int):
+        problems.append(f"order must be a whole number, got {lesson.order!r}")
+    return problems
+
+
+def load_file(path: Path) -> tuple[list[Lesson], list[LessonError]]:
+    """The lessons one file defines, or the error that stopped it."""
+    name = _module_name(path)
+    if name.startswith("tutor_extra_lessons_"):
+        sys.modules.setdefault(name.split(".")[0], type(sys)(name.split(".")[0]))
+    try:
+        module = _import(path, name)
+    except Exception as exc:
+        return [], [_error_from(exc, path)]
+    lessons, errors = [], []
+    for value in vars(module).values():
+        if isinstance(value, Lesson):
+            problems = _problems(value)
+            if problems:
+                errors.append(LessonError(str(path), value.line, "; ".join(problems)))
+            else:
+                lessons.append(value)
+    if not lessons and not errors:
+        errors.append(LessonError(str(path), 1, "no lesson here: decorate a function with @lesson(...)"))
+    return lessons, errors
+
+
+def load_catalog(extra_folders: list[Path] = (), shipped: bool = True) -> Catalog:
+    """All lessons, in order; two lessons with one id keep the first found."""
+    catalog = Catalog()
+    files = _shipped_files() if shipped else []
+    for folder in extra_folders:
+        if not folder.is_dir():
+            catalog.errors.append(LessonError(str(folder), 0, "not a folder"))
+            continue
+        files += _folder_files(folder)
+    seen: dict[str, Lesson] = {}
+    for path in files:
+        lessons, errors = load_file(path)
+        catalog.errors += errors
+        for lesson in lessons:
+            if lesson.id in seen:
+                first = seen[lesson.id]
+                catalog.errors.append(
+                    LessonError(str(path), lesson.line, f"lesson id {lesson.id!r} is already used by {first.source}")
+                )
+                continue
+            seen[lesson.id] = lesson
+    catalog.lessons = sorted(seen.values(), key=lambda lesson: (lesson.order, lesson.id))
+    return catalog

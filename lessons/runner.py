@@ -1,0 +1,373 @@
+"""Running a lesson: where the learner is, what each step has done, and going back.
+
+`LessonRun` is the lesson's state machine, free of any user interface: the
+app drives it with keys, `python -m tutor check` drives it headlessly, and
+tests drive it directly. Moving forward from a step remembers the data and
+grads of every Value the lesson uses; moving back restores them exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.graph import topological_order
+from engine.trace import BackwardStep, ForwardStep, backward_trace, forward_trace
+from engine.value import Value
+from lessons.api import (
+    BackwardSteps,
+    ChoiceQuiz,
+    ForwardSteps,
+    Lesson,
+    NumberQuiz,
+    Step,
+    Train,
+    Trainer,
+    render,
+)
+
+__all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
+
+
+@dataclass
+class StepState:
+    """What a step has done so far. Plain steps are done as soon as they are shown."""
+
+    step: Step
+
+    @property
+    def done(self) -> bool:
+        return True
+
+    def advance(self) -> bool:
+        """Move one sub-step on; False when there is none left."""
+        return False
+
+    def retreat(self) -> bool:
+        """Move one sub-step back; False when at the start."""
+        return False
+
+    def finish(self) -> None:
+        """Do everything this step asks for (`e`, and the headless check)."""
+
+
+@dataclass
+class ForwardState(StepState):
+    trace: list[ForwardStep] = field(default_factory=list)
+    position: int = 0  # nodes computed so far
+
+    def __post_init__(self) -> None:
+        self.trace = forward_trace(self.step.graph)
+
+    @property
+    def total(self) -> int:
+        return len(self.trace)
+
+    @property
+    def current(self) -> ForwardStep | None:
+        return self.trace[self.position - 1] if self.position else None
+
+    @property
+    def done(self) -> bool:
+        return self.position == self.total
+
+    def advance(self) -> bool:
+        if self.done:
+            return False
+        self.position += 1
+        return True
+
+    def retreat(self) -> bool:
+        if self.position == 0:
+            return False
+        self.position -= 1
+        return True
+
+    def finish(self) -> None:
+        self.position = self.total
+
+
+@dataclass
+class BackwardState(StepState):
+    """Backprop from the step's graph, revealed one node at a time.
+
+    Entering runs the whole backward pass to record it, then rewinds the
+    grads to how they were just after seeding the root (root.grad = 1).
+    """
+
+    trace: list[BackwardStep] = field(default_factory=list)
+    position: int = 0  # nodes whose contributions have been applied
+
+    def __post_init__(self) -> None:
+        self.trace = list(backward_trace(self.step.graph))
+        for record in reversed(self.trace):
+            record.undo()
+
+    @property
+    def total(self) -> int:
+        return len(self.trace)
+
+    @property
+    def current(self) -> BackwardStep | None:
+        return self.trace[self.position - 1] if self.position else None
+
+    @property
+    def done(self) -> bool:
+        return self.position == self.total
+
+    def advance(self) -> bool:
+        if self.done:
+            return False
+        self.trace[self.position].apply()
+        self.position += 1
+        return True
+
+    def retreat(self) -> bool:
+        if self.position == 0:
+            return False
+        self.position -= 1
+        self.trace[self.position].undo()
+        return True
+
+    def finish(self) -> None:
+        while self.advance():
+            pass
+
+
+@dataclass
+class QuizState(StepState):
+    tries: int = 0
+    solved: bool = False
+    feedback: str = ""
+
+    REVEAL_AFTER = 2  # wrong tries before the answer is shown
+
+    @property
+    def revealed(self) -> bool:
+        return not self.solved and self.tries >= self.REVEAL_AFTER
+
+    @property
+    def done(self) -> bool:
+        return self.solved or self.revealed
+
+    def answer(self, text: str) -> bool:
+        """Check the learner's answer (a number, or a choice's index as text); True if right."""
+        step = self.step
+        try:
+            given = float(text.strip().replace("−", "-")) if isinstance(step, NumberQuiz) else int(text) - 1
+        except ValueError:
+            self.feedback = "Please type a number, like -3 or 0.5." if isinstance(step, NumberQuiz) else "Pick a choice."
+            return False
+        if isinstance(given, float) and not math.isfinite(given):
+            self.feedback = "Please type a finite number."
+            return False
+        if self.solved:
+            return step.is_right(given)
+        self.tries += 1
+        if step.is_right(given):
+            self.solved = True
+            self.feedback = "Right! " + render(step.explanation)
+            return True
+        if self.revealed:
+            self.feedback = f"Not quite. The answer is {self.solution_text()}. " + render(step.explanation)
+        else:
+            self.feedback = "Not quite, try again" + (" (h for a hint)." if render(step.hint) else ".")
+        return False
+
+    def solution_text(self) -> str:
+        step = self.step
+        if isinstance(step, NumberQuiz):
+            return f"{step.solution():.4g}"
+        return f"{step.solution() + 1}. {step.choices[step.solution()]}"
+
+    def finish(self) -> None:
+        """Answer with the solution, as the headless check does."""
+        step = self.step
+        solution = f"{step.solution()!r}" if isinstance(step, NumberQuiz) else str(step.solution() + 1)
+        if not self.answer(solution) and not self.solved:
+            raise AssertionError(f"the quiz does not accept its own solution {solution}")
+
+
+@dataclass
+class TrainState(StepState):
+    """A training run: settings, the trainer they made, and the metrics of every step so far."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    trainer: Trainer | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+    status: str = "ready"  # ready, running, paused, stopped, finished
+    _pause: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        if not self.settings:
+            self.settings = {s.name: s.default for s in self.step.settings}
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("stopped", "finished")
+
+    def reset(self) -> None:
+        """A fresh trainer from the current settings; history cleared."""
+        self.trainer = self.step.setup(dict(self.settings))
+        self.history = []
+        self.status = "ready"
+
+    def run(self, on_progress: Callable[[], None] | None = None, every: float = 0.25) -> None:
+        """Train for the step's configured number of steps; blocking (the app calls it in a thread).
+
+        `on_progress` is called at most every `every` seconds, and once at the end.
+        """
+        if self.trainer is None or self.status in ("finished", "stopped"):
+            self.reset()
+        self._stop.clear()
+        self._pause.clear()
+        self.status = "running"
+        last = time.monotonic()
+        for k in range(len(self.history), self.step.steps):
+            while self._pause.is_set() and not self._stop.is_set():
+                self.status = "paused"
+                time.sleep(0.05)
+            if self._stop.is_set():
+                self.status = "stopped"
+                break
+            self.status = "running"
+            metrics = self.trainer.step(k)
+            for name, value in metrics.items():
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"training step {k}: {name} became {value}")
+            self.history.append(metrics)
+            if on_progress is not None and time.monotonic() - last >= every:
+                last = time.monotonic()
+                on_progress()
+        else:
+            self.status = "finished"
+        if on_progress is not None:
+            on_progress()
+
+    def pause(self, paused: bool) -> None:
+        if paused:
+            self._pause.set()
+        else:
+            self._pause.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def finish(self) -> None:
+        self.run()
+
+
+def state_for(step: Step) -> StepState:
+    """The state object that runs a step of this kind."""
+    if isinstance(step, ForwardSteps):
+        return ForwardState(step)
+    if isinstance(step, BackwardSteps):
+        return BackwardState(step)
+    if isinstance(step, NumberQuiz | ChoiceQuiz):
+        return QuizState(step)
+    if isinstance(step, Train):
+        return TrainState(step)
+    return StepState(step)
+
+
+class LessonRun:
+    """A learner's way through one lesson: the current step and every step's state.
+
+    `next()` and `previous()` move one sub-step (a node of a step-through)
+    or one step; they return False when they cannot move. Moving on from a
+    gated step (a quiz, a training run) is refused until it is done.
+    """
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.restart()
+
+    def restart(self) -> None:
+        self.steps: list[Step] = self.lesson.steps()
+        if not self.steps:
+            raise ValueError(f"lesson {self.lesson.id!r} has no steps")
+        self.states: list[StepState | None] = [None] * len(self.steps)
+        self._saved: dict[int, dict[Value, tuple[float, float]]] = {}  # values as they were on leaving step i
+        self.index = 0
+        self._enter(0)
+
+    # -- where we are --
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.index]
+
+    @property
+    def state(self) -> StepState:
+        state = self.states[self.index]
+        assert state is not None
+        return state
+
+    @property
+    def at_end(self) -> bool:
+        return self.index == len(self.steps) - 1 and self.state.done
+
+    @property
+    def blocked(self) -> bool:
+        """True if the current step must be done before moving on."""
+        return self.step.gated and not self.state.done
+
+    # -- moving --
+
+    def next(self) -> bool:
+        if self.state.advance():
+            return True
+        if self.blocked or self.index == len(self.steps) - 1:
+            return False
+        self._saved[self.index] = self._snapshot()
+        self.index += 1
+        self._enter(self.index)
+        return True
+
+    def previous(self) -> bool:
+        if self.state.retreat():
+            return True
+        if self.index == 0:
+            return False
+        if isinstance(self.state, TrainState):
+            self.state.stop()
+        self.index -= 1
+        self._restore(self._saved[self.index])
+        return True
+
+    def finish_step(self) -> None:
+        self.state.finish()
+
+    def go_to(self, index: int) -> None:
+        """Fast-forward from the start to step `index`, finishing every step before it."""
+        self.restart()
+        while self.index < min(index, len(self.steps) - 1):
+            self.finish_step()
+            self.next()
+
+    def _enter(self, index: int) -> None:
+        self.states[index] = state_for(self.steps[index])
+
+    # -- remembering values --
+
+    def _values(self) -> list[Value]:
+        seen: dict[Value, None] = {}
+        for step, state in zip(self.steps, self.states):
+            if step.graph is not None:
+                seen.update(dict.fromkeys(topological_order(step.graph)))
+            if isinstance(state, TrainState) and state.trainer is not None:
+                seen.update(dict.fromkeys(state.trainer.parameters()))
+        return list(seen)
+
+    def _snapshot(self) -> dict[Value, tuple[float, float]]:
+        return {v: (v.data, v.grad) for v in self._values()}
+
+    @staticmethod
+    def _restore(saved: dict[Value, tuple[float, float]]) -> None:
+        for v, (data, grad) in saved.items():
+            v.data, v.grad = data, grad

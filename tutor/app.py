@@ -1,0 +1,110 @@
+"""The Textual app: wires the catalog, the learner's progress and the screens together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from lessons.catalog import Catalog
+from lessons.runner import LessonRun
+from tutor.progress import Progress
+from tutor.screens.browser import LessonBrowser
+
+
+def default_theme() -> str:
+    """`ansi-dark` (the terminal's own 16 colours) unless the terminal says it has more."""
+    term = os.environ.get("TERM", "")
+    if "NO_COLOR" in os.environ or not ("256" in term or os.environ.get("COLORTERM") in ("truecolor", "24bit")):
+        return "ansi-dark"
+    return "textual-dark"
+
+
+class TutorApp(App[None]):
+    TITLE = "Backprop Tutor"
+    CSS_PATH = "tutor.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self, catalog: Catalog, progress: Progress, *, lesson_id: str | None = None, theme: str | None = None
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.progress = progress
+        self._start_lesson = lesson_id
+        self._theme_name = theme or default_theme()
+        self._remembered: tuple[str, int] | None = None
+
+    def on_mount(self) -> None:
+        self.theme = self._theme_name
+        self.push_screen(LessonBrowser())
+        if self.progress.notice:
+            self.notify(self.progress.notice, title="Progress file", severity="warning", timeout=15)
+        if self._start_lesson:
+            if self.catalog.get(self._start_lesson) is None:
+                self.notify(f"There is no lesson {self._start_lesson!r}.", severity="error")
+            else:
+                self.open_lesson(self._start_lesson)
+            return
+        resumable = self.progress.resumable()
+        lesson = self.catalog.get(resumable) if resumable else None
+        if lesson is not None:
+            from tutor.screens.resume import ResumeScreen
+
+            step = self.progress.step(lesson.id)
+
+            def answered(resume: bool | None) -> None:
+                if resume:
+                    self.open_lesson(lesson.id, step)
+
+            self.push_screen(ResumeScreen(lesson.title, step), answered)
+
+    # -- lessons --
+
+    def open_lesson(self, lesson_id: str, step: int = 0) -> None:
+        from tutor.screens.lesson import LessonScreen
+
+        lesson = self.catalog.get(lesson_id)
+        if lesson is None:
+            return
+        try:
+            screen = LessonScreen(lesson, start_step=step)
+        except Exception as exc:  # a lesson's own code failed: say where, keep the app running
+            self.notify(f"{lesson.source}: {type(exc).__name__}: {exc}", title="This lesson failed", severity="error")
+            return
+        self.push_screen(screen)
+
+    def remember(self, lesson_id: str, run: LessonRun) -> None:
+        """Save the learner's place when it changes."""
+        if self._remembered != (lesson_id, run.index):
+            self._remembered = (lesson_id, run.index)
+            self._save(self.progress.at_step, lesson_id, run.index)
+
+    def quiz_answered(self, lesson_id: str, step: int, tries: int, solved: bool) -> None:
+        self._save(self.progress.quiz, lesson_id, step, tries, solved)
+
+    def lesson_done(self, lesson_id: str) -> None:
+        self._save(self.progress.done, lesson_id)
+
+    def _save(self, method, *args) -> None:
+        try:
+            method(*args)
+        except OSError as exc:
+            self.notify(f"Could not save progress: {exc}", severity="error")
+
+    # -- command palette --
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for lesson in self.catalog.lessons:
+            yield SystemCommand(f"Lesson: {lesson.title}", lesson.summary, partial(self.open_lesson, lesson.id))
+        yield SystemCommand("Help", "Every key of the tutor", self._help)
+
+    def _help(self) -> None:
+        from tutor.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())

@@ -1,0 +1,1 @@
+"""Widgets, one a file, each named for what it shows."""

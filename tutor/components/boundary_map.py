@@ -1,0 +1,68 @@
+"""A 2-D classifier's decision boundary as a text heatmap, with the data points on top.
+
+Each cell is coloured by the sign of the model's score at its centre and
+marked so that it reads without colour too: `·` where the model says the
+negative class, blank where it says the positive one; points are `o`
+(positive) and `x` (negative), bold where the model gets them wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def grid_points(
+    xs: Sequence[Sequence[float]], cols: int, rows: int, margin: float = 0.3
+) -> tuple[list[tuple[float, float]], tuple[float, float, float, float]]:
+    """Cell centres over the data's bounding box (row 0 at the top), and the box."""
+    x0 = min(p[0] for p in xs) - margin
+    x1 = max(p[0] for p in xs) + margin
+    y0 = min(p[1] for p in xs) - margin
+    y1 = max(p[1] for p in xs) + margin
+    centres = [
+        (x0 + (c + 0.5) * (x1 - x0) / cols, y1 - (r + 0.5) * (y1 - y0) / rows) for r in range(rows) for c in range(cols)
+    ]
+    return centres, (x0, x1, y0, y1)
+
+
+def render_map(
+    scores: Sequence[float],
+    cols: int,
+    rows: int,
+    box: tuple[float, float, float, float],
+    points: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    point_scores: Sequence[float] | None = None,
+) -> Text:
+    """The heatmap as Rich Text: `scores` are row-major over the grid of `grid_points`."""
+    x0, x1, y0, y1 = box
+    cells = [["·" if scores[r * cols + c] <= 0 else " " for c in range(cols)] for r in range(rows)]
+    marks: dict[tuple[int, int], tuple[str, bool]] = {}
+    for i, (p, label) in enumerate(zip(points, labels)):
+        c = min(cols - 1, max(0, int((p[0] - x0) / (x1 - x0) * cols)))
+        r = min(rows - 1, max(0, int((y1 - p[1]) / (y1 - y0) * rows)))
+        wrong = point_scores is not None and (point_scores[i] > 0) != (label > 0)
+        marks[(r, c)] = ("o" if label > 0 else "x", wrong)
+    text = Text(no_wrap=True, overflow="crop")
+    for r in range(rows):
+        for c in range(cols):
+            positive = scores[r * cols + c] > 0
+            background = "on blue" if positive else "on red"
+            if (r, c) in marks:
+                glyph, wrong = marks[(r, c)]
+                text.append(glyph, f"bold {'bright_white' if not wrong else 'yellow'} {background}")
+            else:
+                text.append(cells[r][c], f"white {background}")
+        if r < rows - 1:
+            text.append("\n")
+    return text
+
+
+class BoundaryMap(Static):
+    """Shows a rendered decision-boundary heatmap; empty until the first one arrives."""
+
+    def show_map(self, text: Text) -> None:
+        self.update(text)

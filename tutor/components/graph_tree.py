@@ -1,0 +1,171 @@
+"""The computation graph as a tree, from the output down to the inputs.
+
+A graph is a DAG: `a * a`, or a weight used by every example, reaches the
+same node along several paths. Each node is shown once, at the first place a
+depth-first walk meets it (its "home"); anywhere else it appears as a
+one-line `↺ name` reference. Children are added only when a node is
+expanded, so a 66,000-node graph opens as fast as a small one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from engine.explain import fmt, forward_formula, node_names
+from engine.value import Value
+
+# How a node's numbers are shown: "hidden" (not computed yet), "partial" (grad still filling in), "final".
+Shown = Callable[[Value], tuple[bool, str]]
+
+
+def _everything_known(node: Value) -> tuple[bool, str]:
+    return True, "final"
+
+
+class GraphTree(Tree[Value]):
+    """A lazily expanded tree of `Value`s showing label, operation, data and grad."""
+
+    OPEN_DEPTH = 4  # levels expanded when a graph is first shown
+    OPEN_LIMIT = 60  # ...but no more than this many nodes
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("(no graph)", **kwargs)
+        self.show_root = True
+        self.guide_depth = 3
+        self._root_value: Value | None = None
+        self._names: dict[Value, str] = {}
+        self._home: dict[Value, tuple[Value | None, int]] = {}
+        self._value_nodes: dict[Value, TreeNode[Value]] = {}
+        self.shown: Shown = _everything_known
+        self.current: Value | None = None
+        self.marked: set[Value] = set()
+
+    # -- building --
+
+    def show_graph(self, root: Value | None, shown: Shown | None = None) -> None:
+        """Show the graph of `root` (or nothing); keep the expansion if it is the same graph."""
+        self.shown = shown or _everything_known
+        if root is self._root_value and root is not None:
+            self.refresh_all()
+            return
+        self._root_value = root
+        self.clear()
+        self._value_nodes = {}
+        if root is None:
+            self.root.set_label("(no graph)")
+            self.root.data = None
+            self._names, self._home = {}, {}
+            return
+        self._names = node_names(root)
+        self._home = _homes(root)
+        self.root.data = root
+        self._value_nodes[root] = self.root
+        self.root.set_label(self._label(root))
+        self.root.allow_expand = bool(root._prev)
+        self._open(self.root, self.OPEN_DEPTH, [self.OPEN_LIMIT])
+
+    def _open(self, tree_node: TreeNode[Value], depth: int, budget: list[int]) -> None:
+        """Expand `tree_node` and, breadth-first, its home children down to `depth` levels."""
+        level = [tree_node]
+        for _ in range(depth):
+            below = []
+            for t in level:
+                if budget[0] <= 0:
+                    return
+                self._add_children(t)
+                t.expand()
+                budget[0] -= len(t.children)
+                below += [c for c in t.children if c.allow_expand]
+            level = below
+
+    def _add_children(self, tree_node: TreeNode[Value]) -> None:
+        if tree_node.children or tree_node.data is None:
+            return
+        parent = tree_node.data
+        for i, child in enumerate(parent._prev):
+            if self._home.get(child) == (parent, i):
+                added = tree_node.add(self._label(child), data=child, allow_expand=bool(child._prev))
+                self._value_nodes[child] = added
+            else:
+                tree_node.add_leaf(Text.assemble(("↺ ", "dim"), (self._names[child], "italic")), data=child)
+
+    def _on_tree_node_expanded(self, event: Tree.NodeExpanded[Value]) -> None:
+        self._add_children(event.node)
+
+    # -- updating --
+
+    def _label(self, node: Value) -> Text:
+        name = self._names.get(node, "?")
+        computed, grad_state = self.shown(node)
+        text = Text()
+        is_current = node is self.current
+        text.append(name, "bold reverse" if is_current else "bold")
+        if node._op:
+            text.append(f" = {forward_formula(node, self._names)}")
+        if computed:
+            text.append("  data ", "dim")
+            text.append(fmt(node.data))
+        else:
+            text.append("  data ?", "dim")
+        if grad_state == "hidden":
+            text.append("  grad ?", "dim")
+        else:
+            text.append("  grad ", "dim")
+            style = "bold" if grad_state == "final" else "dim italic"
+            if node in self.marked:
+                style += " underline"
+            text.append(fmt(node.grad), style)
+        return text
+
+    def refresh_nodes(self, nodes: Iterable[Value]) -> None:
+        for node in nodes:
+            tree_node = self._value_nodes.get(node)
+            if tree_node is not None:
+                tree_node.set_label(self._label(node))
+
+    def refresh_all(self) -> None:
+        self.refresh_nodes(list(self._value_nodes))
+
+    def reveal(self, node: Value) -> None:
+        """Expand the path to `node`'s home, put the cursor on it and scroll it into view."""
+        path = []
+        walk: Value | None = node
+        while walk is not None and walk not in self._value_nodes:
+            path.append(walk)
+            walk = self._home.get(walk, (None, 0))[0]
+        for value in reversed(path):
+            parent = self._home[value][0]
+            parent_node = self._value_nodes[parent]
+            self._add_children(parent_node)
+            parent_node.expand()
+        target = self._value_nodes.get(node)
+        if target is None:
+            return
+        parent = target.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.move_cursor(target)
+        self.call_after_refresh(self.scroll_to_node, target, animate=False)
+
+    def node_count(self) -> int:
+        return len(self._home)
+
+
+def _homes(root: Value) -> dict[Value, tuple[Value | None, int]]:
+    """For each node, the (parent, input position) where a depth-first walk from `root` first meets it."""
+    home: dict[Value, tuple[Value | None, int]] = {root: (None, 0)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        fresh = []
+        for i, child in enumerate(node._prev):
+            if child not in home:
+                home[child] = (node, i)
+                fresh.append(child)
+        stack.extend(reversed(fresh))
+    return home

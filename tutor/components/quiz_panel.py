@@ -1,0 +1,63 @@
+"""The answer box of a quiz: a number to type, or a choice to pick, with feedback and hint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class QuizPanel(Vertical):
+    """Posts `QuizPanel.Answered` with the learner's text ("2" for the second choice)."""
+
+    class Answered(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="type a number, Enter to check", id="quiz-number")
+        yield OptionList(id="quiz-choices")
+        yield Static("", id="quiz-feedback")
+
+    def ask_number(self, feedback: str = "", locked: bool = False) -> None:
+        number = self.query_one("#quiz-number", Input)
+        self.query_one("#quiz-choices").display = False
+        number.display = True
+        number.disabled = locked
+        if not locked:
+            number.value = ""
+            number.focus()
+        self.show_feedback(feedback)
+
+    def ask_choice(self, choices: Sequence[str], feedback: str = "", locked: bool = False) -> None:
+        options = self.query_one("#quiz-choices", OptionList)
+        self.query_one("#quiz-number").display = False
+        options.display = True
+        options.clear_options()
+        options.add_options([Option(f"{i + 1}. {choice}", id=str(i + 1)) for i, choice in enumerate(choices)])
+        options.disabled = locked
+        if not locked:
+            options.highlighted = 0
+            options.focus()
+        self.show_feedback(feedback)
+
+    def show_feedback(self, text: str) -> None:
+        feedback = self.query_one("#quiz-feedback", Static)
+        feedback.update(text)
+        feedback.display = bool(text)
+
+    @on(Input.Submitted, "#quiz-number")
+    def _number(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Answered(event.value))
+
+    @on(OptionList.OptionSelected, "#quiz-choices")
+    def _choice(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Answered(event.option.id or ""))

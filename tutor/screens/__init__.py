@@ -1,0 +1,1 @@
+"""The app's screens: the lesson browser, a lesson, help, and small dialogs."""

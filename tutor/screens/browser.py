@@ -1,0 +1,91 @@
+"""The lesson browser: every lesson in order with its progress mark and summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lessons.api import Lesson
+from tutor.progress import DONE, IN_PROGRESS
+
+if TYPE_CHECKING:
+    from tutor.app import TutorApp
+
+MARKS = {DONE: ("✓", "green"), IN_PROGRESS: ("…", "yellow")}
+
+
+class LessonBrowser(Screen):
+    BINDINGS = [
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
+        Binding("enter", "open", "Open", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def tutor(self) -> TutorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(" Backprop Tutor: pick a lesson (↑/↓ or j/k, Enter opens)", id="browser-title")
+        yield OptionList(id="lesson-list")
+        yield Static("", id="lesson-errors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_list()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_list()
+
+    def _prompt(self, lesson: Lesson) -> Text:
+        mark, colour = MARKS.get(self.tutor.progress.status(lesson.id), ("·", "dim"))
+        text = Text(no_wrap=False)
+        text.append(f"{mark} ", f"bold {colour}")
+        text.append(lesson.title, "bold")
+        text.append(f"  {lesson.minutes} min\n", "dim")
+        text.append(f"  {lesson.summary}", "dim")
+        return text
+
+    def refresh_list(self) -> None:
+        options = self.query_one("#lesson-list", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([Option(self._prompt(lesson), id=lesson.id) for lesson in self.tutor.catalog.lessons])
+        if self.tutor.catalog.lessons:
+            options.highlighted = highlighted if highlighted is not None else 0
+        errors = self.tutor.catalog.errors
+        panel = self.query_one("#lesson-errors", Static)
+        panel.display = bool(errors)
+        panel.update(
+            "\n".join(f"[b]⚠ lesson not loaded:[/b] {escape(str(error))}" for error in errors[:5])
+            + (f"\n… and {len(errors) - 5} more (python -m tutor check)" if len(errors) > 5 else "")
+        )
+        options.focus()
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one("#lesson-list", OptionList)
+        options.action_cursor_down() if delta > 0 else options.action_cursor_up()
+
+    def action_open(self) -> None:
+        options = self.query_one("#lesson-list", OptionList)
+        if options.highlighted is not None:
+            self.tutor.open_lesson(options.get_option_at_index(options.highlighted).id or "")
+
+    def action_help(self) -> None:
+        from tutor.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    @on(OptionList.OptionSelected, "#lesson-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.tutor.open_lesson(event.option.id or "")

@@ -1,0 +1,48 @@
+"""Every key, on one screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = """\
+[b]Keys[/b]
+
+[b]Lesson browser[/b]
+  ↑ ↓  j k      move
+  Enter         open the lesson
+  q             quit
+
+[b]In a lesson[/b]
+  n  space  →   next step (in a step-through: the next node)
+  p  ←          back (restores the graph and grads exactly)
+  e             run the current step-through to its end
+  h             a hint for the quiz (or type h and Enter)
+  t             train, pause, resume       s   stop training
+  1 2 3 4       change a training setting (then t to train again)
+  r             restart the lesson
+  Tab           move between the graph and the answer box
+  q             back to the lessons
+
+[b]Anywhere[/b]
+  ctrl+p        command palette: lessons, themes, actions
+  ?             this help
+  ctrl+q        quit
+
+Press q, ? or Enter to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("q,question_mark,enter,escape", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(KEYS)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,339 @@
+"""The lesson screen: narration, the graph tree, and a panel for the current step.
+
+The screen holds a `LessonRun` (the lesson's state, no UI) and shows it:
+every key calls the run, then `show()` redraws from the run's state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static, Tree
+from textual.worker import Worker, WorkerState
+
+from engine.explain import node_names
+from engine.value import Value
+from lessons.api import ChoiceQuiz, Lesson, NumberQuiz, render
+from lessons.runner import BackwardState, ForwardState, LessonRun, QuizState, TrainState
+from tutor.components.graph_tree import GraphTree
+from tutor.components.quiz_panel import QuizPanel
+from tutor.components.training_panel import TrainingPanel
+from tutor.step_text import backward_lines, forward_lines, node_details
+
+if TYPE_CHECKING:
+    from tutor.app import TutorApp
+
+KIND_NAMES = {
+    "narrate": "Read",
+    "graph": "The graph",
+    "explore": "Explore the graph",
+    "forward": "Forward pass",
+    "backward": "Backward pass",
+    "number-quiz": "Quiz",
+    "choice-quiz": "Quiz",
+    "train": "Training",
+}
+
+SETTING_KEYS = "1234"
+MAP_COLS, MAP_ROWS = 30, 12
+
+
+class LessonScreen(Screen):
+    """One lesson, one step at a time."""
+
+    AUTO_FOCUS = ""  # focus follows the step: see _settle_focus
+    BINDINGS = [
+        Binding("n,space,right", "next", "Next"),
+        Binding("p,left", "previous", "Back"),
+        Binding("e", "to_end", "To end"),
+        Binding("h", "hint", "Hint"),
+        Binding("t", "train", "Train/pause"),
+        Binding("s", "stop", "Stop"),
+        *(Binding(key, f"setting({i})", f"Setting {key}", show=False) for i, key in enumerate(SETTING_KEYS)),
+        Binding("r", "restart", "Restart"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "leave", "Lessons"),
+        Binding("tab", "app.focus_next", "Focus", show=False),
+    ]
+
+    def __init__(self, lesson: Lesson, start_step: int = 0) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.run = LessonRun(lesson)
+        if start_step:
+            self.run.go_to(start_step)
+        self._graph: Value | None = None
+        self._names: dict[Value, str] = {}
+        self._train_worker: Worker | None = None
+
+    @property
+    def tutor(self) -> TutorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="lesson-title")
+        with Vertical(id="lesson-body"):
+            with Vertical(id="lesson-left"):
+                yield Markdown("", id="narration")
+                yield QuizPanel(id="quiz")
+            with Vertical(id="lesson-right"):
+                yield GraphTree(id="graph")
+                yield Static("", id="detail")
+                yield TrainingPanel(id="training")
+        yield Static("", id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 110, "-wide")
+
+    # -- showing the run --
+
+    def show(self, *, message: str = "") -> None:
+        run, step, state = self.run, self.run.step, self.run.state
+        title = f" {escape(self.lesson.title)}  ·  step {run.index + 1}/{len(run.steps)}  ·  {KIND_NAMES[step.kind]}"
+        self.query_one("#lesson-title", Static).update(title)
+        self.query_one("#narration", Markdown).update(render(step.text))
+        self._show_graph(step.graph, state)
+        self._show_detail(state)
+        self._show_quiz(state)
+        self._show_training(state)
+        self.query_one("#message", Static).update(message or self._hint_line())
+        self._settle_focus(step.kind)
+        self.tutor.remember(self.lesson.id, run)
+        self.refresh_bindings()
+
+    def _settle_focus(self, kind: str) -> None:
+        """Keys go to the screen, except in a quiz (the answer box) or while exploring (the graph)."""
+        tree = self.query_one(GraphTree)
+        tree.can_focus = kind == "explore"
+        if kind == "explore":
+            tree.focus()
+        elif self.focused is not None and not (isinstance(self.run.state, QuizState) and self.focused.display):
+            self.set_focus(None)
+
+    def _hint_line(self) -> str:
+        run = self.run
+        if run.at_end:
+            return "[b]Lesson complete![/b]  q: back to the lessons"
+        if run.blocked:
+            if isinstance(run.state, QuizState):
+                return "Answer the quiz to go on." + ("  h: hint" if render(run.step.hint) else "")
+            return "Train the model to go on: press t."
+        return "n/→/space: next   p/←: back   ?: all keys"
+
+    def _show_graph(self, graph: Value | None, state: Any) -> None:
+        tree = self.query_one(GraphTree)
+        tree.display = graph is not None
+        if graph is None:
+            return
+        if graph is not self._graph:
+            self._graph = graph
+            self._names = node_names(graph)
+        tree.current = None
+        shown = None
+        if isinstance(state, ForwardState):
+            computed = {s.node for s in state.trace[: state.position]}
+            tree.current = state.current.node if state.current else None
+            shown = lambda v: (v in computed, "hidden")  # noqa: E731
+        elif isinstance(state, BackwardState):
+            visited = {s.node for s in state.trace[: state.position]}
+            touched = visited | {c.child for s in state.trace[: state.position] for c in s.contributions}
+            tree.current = state.current.node if state.current else graph
+            shown = lambda v: (True, "final" if v in visited else "partial" if v in touched or v is graph else "hidden")  # noqa: E731
+        tree.show_graph(graph, shown)
+        if tree.current is not None:
+            tree.reveal(tree.current)
+
+    def _show_detail(self, state: Any) -> None:
+        detail = self.query_one("#detail", Static)
+        lines: list[str] = []
+        if isinstance(state, ForwardState):
+            lines = forward_lines(state.current, self._names, state.total)
+        elif isinstance(state, BackwardState):
+            lines = backward_lines(state.current, state.step.graph, self._names, state.total)
+        elif self.run.step.kind == "explore":
+            node = self.query_one(GraphTree).cursor_node
+            value = node.data if node is not None else None
+            lines = node_details(value, self._names) if value is not None else ["Move with ↑/↓ in the graph."]
+            lines.append("↑/↓ move, space opens or closes a node; n goes on.")
+        detail.update(escape("\n".join(lines)))
+        detail.display = bool(lines)
+
+    def _show_quiz(self, state: Any) -> None:
+        quiz = self.query_one(QuizPanel)
+        quiz.display = isinstance(state, QuizState)
+        if not isinstance(state, QuizState):
+            return
+        step = state.step
+        locked = state.done
+        feedback = escape(state.feedback)
+        if isinstance(step, ChoiceQuiz):
+            quiz.ask_choice(list(step.choices), feedback, locked)
+        else:
+            quiz.ask_number(feedback, locked)
+        if locked:
+            self.set_focus(None)
+
+    def _show_training(self, state: Any) -> None:
+        panel = self.query_one(TrainingPanel)
+        panel.display = isinstance(state, TrainState)
+        self.set_class(isinstance(state, TrainState), "-training")
+        if isinstance(state, TrainState):
+            boundary = self._boundary(state) if state.history and not self._training() else None
+            self._training_progress(state, boundary)
+
+    def _training_progress(self, state: TrainState, boundary: Any) -> None:
+        panel = self.query_one(TrainingPanel)
+        settings = [
+            (SETTING_KEYS[i], s.label, state.settings[s.name]) for i, s in enumerate(state.step.settings[:4])
+        ]
+        status = {"ready": "ready: t to train", "running": "training", "paused": "paused", "stopped": "stopped"}
+        panel.show_status(status.get(state.status, state.status), settings, len(state.history), state.step.steps)
+        panel.show_history(state.history)
+        if boundary is not None or not state.history:
+            panel.show_map(boundary)
+
+    # -- keys --
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        state = self.run.state
+        if action == "to_end":
+            return isinstance(state, ForwardState | BackwardState)
+        if action == "hint":
+            return isinstance(state, QuizState) and bool(render(self.run.step.hint))
+        if action in ("train", "stop"):
+            return isinstance(state, TrainState)
+        if action == "setting":
+            return isinstance(state, TrainState) and parameters[0] < len(state.step.settings)  # type: ignore[operator]
+        return True
+
+    def action_next(self) -> None:
+        if self._training():
+            self.show(message="Training is running: t pauses, s stops.")
+            return
+        if self.run.next():
+            self.show()
+        elif self.run.at_end:
+            self.tutor.lesson_done(self.lesson.id)
+            self.show(message="[b]Lesson complete![/b] Well done.  q: back to the lessons")
+        else:
+            self.show()
+
+    def action_previous(self) -> None:
+        self._stop_training()
+        if self.run.previous():
+            self.show()
+
+    def action_to_end(self) -> None:
+        self.run.finish_step()
+        self.show()
+
+    def action_restart(self) -> None:
+        self._stop_training()
+        self.run.restart()
+        self._graph = None
+        self.show(message="Restarted from the first step.")
+
+    def action_hint(self) -> None:
+        self.show(message="Hint: " + escape(render(self.run.step.hint)))
+
+    def action_help(self) -> None:
+        from tutor.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_leave(self) -> None:
+        self._stop_training()
+        self.dismiss()
+
+    @on(QuizPanel.Answered)
+    def _answered(self, event: QuizPanel.Answered) -> None:
+        state = self.run.state
+        if not isinstance(state, QuizState):
+            return
+        if event.text.strip().lower() in ("h", "hint", "?"):
+            self.action_hint()
+            return
+        state.answer(event.text)
+        self.tutor.quiz_answered(self.lesson.id, self.run.index, state.tries, state.solved)
+        self.show()
+
+    @on(Tree.NodeHighlighted)
+    def _explored(self, event: Tree.NodeHighlighted) -> None:
+        if self.run.step.kind == "explore":
+            self._show_detail(self.run.state)
+
+    # -- training --
+
+    def _training(self) -> bool:
+        return self._train_worker is not None and self._train_worker.state == WorkerState.RUNNING
+
+    def action_train(self) -> None:
+        state = self.run.state
+        if not isinstance(state, TrainState):
+            return
+        if self._training():
+            paused = state.status != "paused"
+            state.pause(paused)
+            state.status = "paused" if paused else "running"
+            self._training_progress(state, None)
+            return
+        self._train_worker = self._train(state)
+
+    def action_stop(self) -> None:
+        self._stop_training()
+
+    def action_setting(self, index: int) -> None:
+        state = self.run.state
+        if not isinstance(state, TrainState) or self._training():
+            return
+        setting = state.step.settings[index]
+        choices = setting.choices
+        state.settings[setting.name] = choices[(choices.index(state.settings[setting.name]) + 1) % len(choices)]
+        state.reset()
+        self._training_progress(state, None)
+
+    def _stop_training(self) -> None:
+        state = self.run.state
+        if isinstance(state, TrainState) and self._training():
+            state.stop()
+
+    @work(thread=True, exclusive=True, group="train")
+    def _train(self, state: TrainState) -> None:
+        def progress() -> None:
+            boundary = self._boundary(state)
+            self.app.call_from_thread(self._training_progress, state, boundary)
+
+        state.run(on_progress=progress, every=0.3)
+
+    def _boundary(self, state: TrainState) -> Any:
+        from tutor.components.boundary_map import grid_points, render_map
+
+        trainer = state.trainer
+        points = getattr(trainer, "points", None)
+        if trainer is None or points is None:
+            return None
+        xs, ys = points
+        centres, box = grid_points(xs, MAP_COLS, MAP_ROWS)
+        scores = trainer.predict(centres)
+        return render_map(scores, MAP_COLS, MAP_ROWS, box, xs, ys, trainer.predict(xs))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._train_worker or event.state == WorkerState.RUNNING:
+            return
+        if event.state == WorkerState.ERROR:
+            self.show(message=f"[b]Training failed:[/b] {escape(str(event.worker.error))}")
+        else:
+            self.show()
+
+    def on_unmount(self) -> None:
+        self._stop_training()

@@ -1,0 +1,72 @@
+"""What the step panel says at each point of a step-through: the chain rule in numbers.
+
+Plain strings (no markup), built from the engine's trace records, so the
+command line and the app say the same thing.
+"""
+
+from __future__ import annotations
+
+from engine.explain import fmt, forward_formula, forward_numbers, local_formula
+from engine.trace import BackwardStep, Contribution, ForwardStep
+from engine.value import Value
+
+
+def _paren(x: float) -> str:
+    text = fmt(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]) -> str:
+    """`a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6`, with the symbolic local derivative."""
+    node, child = names[step.node], names[c.child]
+    symbolic = local_formula(step.node, c.position, names)
+    local = f"{symbolic} = {_paren(c.local)}" if symbolic != fmt(c.local) else fmt(c.local)
+    return (
+        f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {fmt(step.upstream)} × {local}"
+        f" → {child}.grad: {fmt(c.grad_before)} + {fmt(c.added)} = {fmt(c.grad_after)}"
+    )
+
+
+def backward_lines(step: BackwardStep | None, root: Value, names: dict[Value, str], total: int) -> list[str]:
+    """The step panel during a backward step-through."""
+    if step is None:
+        return [
+            f"Backprop starts at the output: {names[root]}.grad = ∂{names[root]}/∂{names[root]} = 1.",
+            f"{total} nodes to visit, each after every node that uses it. Press n to visit the first.",
+        ]
+    node = names[step.node]
+    head = f"Step {step.index + 1}/{total}: {node}"
+    if step.node._op:
+        head += f" = {forward_formula(step.node, names)}"
+    lines = [head + f"   {node}.grad = {fmt(step.upstream)} is complete (= ∂{names[root]}/∂{node})"]
+    if not step.contributions:
+        lines.append(f"{node} is a leaf (an input or a parameter): nothing to pass back; its grad is final.")
+        return lines
+    lines += [chain_rule_line(step, c, names) for c in step.contributions]
+    return lines
+
+
+def forward_lines(step: ForwardStep | None, names: dict[Value, str], total: int) -> list[str]:
+    """The step panel during a forward step-through."""
+    if step is None:
+        return [f"The forward pass computes the {total} nodes in order, inputs first. Press n to compute the first."]
+    node = step.node
+    head = f"Step {step.index + 1}/{total}: "
+    if not node._op:
+        return [head + f"{names[node]} = {fmt(step.value)} is an input (a leaf): given, not computed."]
+    return [head + f"{names[node]} = {forward_formula(node, names)} = {forward_numbers(node)} = {fmt(step.value)}"]
+
+
+def node_details(node: Value, names: dict[Value, str]) -> list[str]:
+    """What free exploration shows for the node under the cursor."""
+    name = names.get(node, "?")
+    if not node._op:
+        lines = [f"{name} is a leaf: data {fmt(node.data)}, grad {fmt(node.grad)}"]
+    else:
+        lines = [
+            f"{name} = {forward_formula(node, names)} = {forward_numbers(node)} = {fmt(node.data)}   grad {fmt(node.grad)}"
+        ]
+        for i, child in enumerate(node._prev):
+            symbolic = local_formula(node, i, names)
+            lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(node._local[i])}")
+    return lines
