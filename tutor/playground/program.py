@@ -187,9 +187,11 @@ class Program:
         result: Value | None = None
         for st in self.statements:
             if st.is_input and st.target is not None:
-                number = _run_code(st.code, env, self)
-                assert isinstance(number, float)
-                node = Value(float(values.get(st.target, number)), label=st.target)
+                number = values.get(st.target, _run_code(st.code, env, self))
+                try:
+                    node = Value(number, label=st.target)
+                except (ValueError, TypeError) as exc:  # a value given to build() that is not a finite number
+                    raise self.error(f"{st.target}: {exc}", st.line, st.column) from None
                 inputs[st.target] = node
             else:
                 out = _run_code(st.code, env, self, seen)
@@ -739,8 +741,10 @@ class _Parser:
     def segment(self, node: ast.AST) -> str:
         """The source text of a node, on one line."""
         (line, col), (end_line, end_col) = self.start(node), self.end(node)
+        if not 1 <= line <= end_line <= len(self.lines):
+            return ""
         if line == end_line:
-            return self.lines[line - 1][col - 1 : end_col - 1] if line <= len(self.lines) else ""
+            return self.lines[line - 1][col - 1 : end_col - 1]
         parts = [
             self.lines[line - 1][col - 1 :],
             *self.lines[line : end_line - 1],
