@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lessons.api import Lesson
 
-__all__ = ["Catalog", "LessonError", "load_catalog", "SHIPPED"]
+__all__ = ["SHIPPED", "Catalog", "LessonError", "load_catalog"]
 
 SHIPPED = Path(__file__).resolve().parent
 

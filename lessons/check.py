@@ -84,5 +84,7 @@ def check_catalog(
         for problem in found:
             report(f"       {problem}")
         problems += found
-    report(f"{len(catalog.lessons)} lessons checked, {len(problems)} problems")
+    count = len(catalog.lessons)
+    found = len(problems)
+    report(f"{count} lesson{'' if count == 1 else 's'} checked, {found} problem{'' if found == 1 else 's'}")
     return problems

@@ -160,7 +160,8 @@ class QuizState(StepState):
         try:
             given = float(text.strip().replace("−", "-")) if isinstance(step, NumberQuiz) else int(text) - 1
         except ValueError:
-            self.feedback = "Please type a number, like -3 or 0.5." if isinstance(step, NumberQuiz) else "Pick a choice."
+            number = isinstance(step, NumberQuiz)
+            self.feedback = "Please type a number, like -3 or 0.5." if number else "Pick a choice."
             return False
         if isinstance(given, float) and not math.isfinite(given):
             self.feedback = "Please type a finite number."

@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
     parser.add_argument(
-        "--lessons", metavar="DIR", action="append", type=Path, default=[], help="an extra folder of lessons (repeatable)"
+        "--lessons", metavar="DIR", action="append", type=Path, default=[], help="an extra lesson folder (repeatable)"
     )
     parser.add_argument("--data-dir", metavar="DIR", type=Path, help="where progress is kept")
     parser.add_argument("--theme", metavar="NAME", help="a Textual theme, e.g. ansi-dark for 16-colour terminals")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Progress", "default_data_dir", "NOT_STARTED", "IN_PROGRESS", "DONE"]
+__all__ = ["DONE", "IN_PROGRESS", "NOT_STARTED", "Progress", "default_data_dir"]
 
 NOT_STARTED, IN_PROGRESS, DONE = "not_started", "in_progress", "done"
 VERSION = 1

@@ -63,9 +63,8 @@ def node_details(node: Value, names: dict[Value, str]) -> list[str]:
     if not node._op:
         lines = [f"{name} is a leaf: data {fmt(node.data)}, grad {fmt(node.grad)}"]
     else:
-        lines = [
-            f"{name} = {forward_formula(node, names)} = {forward_numbers(node)} = {fmt(node.data)}   grad {fmt(node.grad)}"
-        ]
+        formula = f"{forward_formula(node, names)} = {forward_numbers(node)}"
+        lines = [f"{name} = {formula} = {fmt(node.data)}   grad {fmt(node.grad)}"]
         for i, child in enumerate(node._prev):
             symbolic = local_formula(node, i, names)
             lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(node._local[i])}")

@@ -20,30 +20,38 @@ class QuizPanel(Vertical):
             super().__init__()
             self.text = text
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._asked: object = None  # the quiz now shown: answers are kept while it stays
+
     def compose(self) -> ComposeResult:
         yield Input(placeholder="type a number, Enter to check", id="quiz-number")
         yield OptionList(id="quiz-choices")
         yield Static("", id="quiz-feedback")
 
-    def ask_number(self, feedback: str = "", locked: bool = False) -> None:
+    def ask_number(self, quiz: object, feedback: str = "", locked: bool = False) -> None:
         number = self.query_one("#quiz-number", Input)
         self.query_one("#quiz-choices").display = False
         number.display = True
         number.disabled = locked
-        if not locked:
+        if quiz is not self._asked:
+            self._asked = quiz
             number.value = ""
+        if not locked:
             number.focus()
         self.show_feedback(feedback)
 
-    def ask_choice(self, choices: Sequence[str], feedback: str = "", locked: bool = False) -> None:
+    def ask_choice(self, quiz: object, choices: Sequence[str], feedback: str = "", locked: bool = False) -> None:
         options = self.query_one("#quiz-choices", OptionList)
         self.query_one("#quiz-number").display = False
         options.display = True
-        options.clear_options()
-        options.add_options([Option(f"{i + 1}. {choice}", id=str(i + 1)) for i, choice in enumerate(choices)])
+        if quiz is not self._asked:
+            self._asked = quiz
+            options.clear_options()
+            options.add_options([Option(f"{i + 1}. {choice}", id=str(i + 1)) for i, choice in enumerate(choices)])
+            options.highlighted = 0
         options.disabled = locked
         if not locked:
-            options.highlighted = 0
             options.focus()
         self.show_feedback(feedback)
 
@@ -55,6 +63,7 @@ class QuizPanel(Vertical):
     @on(Input.Submitted, "#quiz-number")
     def _number(self, event: Input.Submitted) -> None:
         event.stop()
+        event.input.value = ""
         self.post_message(self.Answered(event.value))
 
     @on(OptionList.OptionSelected, "#quiz-choices")

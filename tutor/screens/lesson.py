@@ -40,7 +40,7 @@ KIND_NAMES = {
     "train": "Training",
 }
 
-SETTING_KEYS = "1234"
+DIGIT_KEYS = "123456789"  # a quiz's choices, or a training run's settings (the first four)
 MAP_COLS, MAP_ROWS = 30, 12
 
 
@@ -55,7 +55,7 @@ class LessonScreen(Screen):
         Binding("h", "hint", "Hint"),
         Binding("t", "train", "Train/pause"),
         Binding("s", "stop", "Stop"),
-        *(Binding(key, f"setting({i})", f"Setting {key}", show=False) for i, key in enumerate(SETTING_KEYS)),
+        *(Binding(key, f"digit({i})", f"Choice or setting {key}", show=False) for i, key in enumerate(DIGIT_KEYS)),
         Binding("r", "restart", "Restart"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "leave", "Lessons"),
@@ -125,8 +125,11 @@ class LessonScreen(Screen):
         if run.at_end:
             return "[b]Lesson complete![/b]  q: back to the lessons"
         if run.blocked:
+            if isinstance(run.step, NumberQuiz):
+                hint = "  h then Enter: a hint." if render(run.step.hint) else ""
+                return "Type your answer and press Enter." + hint + "  Tab: leave the box"
             if isinstance(run.state, QuizState):
-                return "Answer the quiz to go on." + ("  h: hint" if render(run.step.hint) else "")
+                return "Pick an answer: ↑/↓ and Enter, or its number." + ("  h: hint" if render(run.step.hint) else "")
             return "Train the model to go on: press t."
         return "n/→/space: next   p/←: back   ?: all keys"
 
@@ -177,9 +180,9 @@ class LessonScreen(Screen):
         locked = state.done
         feedback = escape(state.feedback)
         if isinstance(step, ChoiceQuiz):
-            quiz.ask_choice(list(step.choices), feedback, locked)
+            quiz.ask_choice(state, list(step.choices), feedback, locked)
         else:
-            quiz.ask_number(feedback, locked)
+            quiz.ask_number(state, feedback, locked)
         if locked:
             self.set_focus(None)
 
@@ -194,7 +197,7 @@ class LessonScreen(Screen):
     def _training_progress(self, state: TrainState, boundary: Any) -> None:
         panel = self.query_one(TrainingPanel)
         settings = [
-            (SETTING_KEYS[i], s.label, state.settings[s.name]) for i, s in enumerate(state.step.settings[:4])
+            (DIGIT_KEYS[i], s.label, state.settings[s.name]) for i, s in enumerate(state.step.settings[:4])
         ]
         status = {"ready": "ready: t to train", "running": "training", "paused": "paused", "stopped": "stopped"}
         panel.show_status(status.get(state.status, state.status), settings, len(state.history), state.step.steps)
@@ -212,8 +215,11 @@ class LessonScreen(Screen):
             return isinstance(state, QuizState) and bool(render(self.run.step.hint))
         if action in ("train", "stop"):
             return isinstance(state, TrainState)
-        if action == "setting":
-            return isinstance(state, TrainState) and parameters[0] < len(state.step.settings)  # type: ignore[operator]
+        if action == "digit":
+            index = parameters[0]
+            if isinstance(state, TrainState):
+                return index < min(4, len(state.step.settings))  # type: ignore[operator]
+            return isinstance(self.run.step, ChoiceQuiz) and index < len(self.run.step.choices)  # type: ignore[operator]
         return True
 
     def action_next(self) -> None:
@@ -292,8 +298,12 @@ class LessonScreen(Screen):
     def action_stop(self) -> None:
         self._stop_training()
 
-    def action_setting(self, index: int) -> None:
+    def action_digit(self, index: int) -> None:
+        """A number key: pick a choice of a quiz, or turn a training setting."""
         state = self.run.state
+        if isinstance(state, QuizState):
+            self.post_message(QuizPanel.Answered(str(index + 1)))
+            return
         if not isinstance(state, TrainState) or self._training():
             return
         setting = state.step.settings[index]

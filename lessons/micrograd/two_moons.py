@@ -1,0 +1,89 @@
+"""Two moons: micrograd's demo, trained live, with the decision boundary drawn in text."""
+
+from engine.data import make_moons
+from engine.nn import MLP
+from engine.optim import linear_decay
+from lessons.api import ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
+from lessons.training import Classifier2D
+
+STEPS = 100
+
+
+@lesson(
+    id="two-moons",
+    title="Two moons: train a real network",
+    summary="micrograd's demo: MLP(2,[16,16,1]) learns to separate two moons, live.",
+    minutes=12,
+    order=80,
+)
+def two_moons():
+    X, y = make_moons(100, noise=0.1, seed=1, signed=True)
+    runs: list[Classifier2D] = []
+
+    def setup(settings: dict) -> Classifier2D:
+        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"])
+        trainer = Classifier2D(model, X, y, lr=linear_decay(settings["lr"], settings["lr"] * 0.1, STEPS))
+        runs.append(trainer)
+        return trainer
+
+    example = MLP(2, [16, 16, 1])
+    per_layer = [len(layer.parameters()) for layer in example.layers]
+
+    yield Narrate(
+        "# Two moons\n\n"
+        f"Here are {len(X)} points in two interleaving half-moons, labelled +1 and -1. "
+        "No straight line separates them: the network must bend its boundary.\n\n"
+        "The model is micrograd's demo network, `MLP(2, [16, 16, 1])`: 2 inputs, two hidden layers "
+        "of 16 ReLU neurons, and 1 output whose sign is the predicted class."
+    )
+    yield NumberQuiz(
+        "## Count the parameters\n\nEvery neuron has one weight per input plus one bias. "
+        "How many parameters (weights and biases) does `MLP(2, [16, 16, 1])` have?",
+        answer=lambda: len(example.parameters()),
+        hint="Layer 1: 16 neurons × (2 weights + 1 bias). Then 16 × (16 + 1), then 1 × (16 + 1).",
+        explanation=lambda: (
+            f"{' + '.join(str(n) for n in per_layer)} = {len(example.parameters())}: every one of them gets a grad "
+            "from a single backward() call."
+        ),
+        tolerance=0.0,
+    )
+    yield Train(
+        "## Train it\n\nPress `t` to train for "
+        f"{STEPS} steps: each step scores all points, takes the hinge loss plus a small L2 penalty, "
+        "backprops and nudges every parameter against its grad. Left: loss and accuracy. "
+        "Right: the boundary (blank: +1 `o`, dots: -1 `x`). Then change a setting (1-4) and train again.",
+        setup=setup,
+        steps=STEPS,
+        settings=(
+            Setting("depth", "depth", (1, 2, 3), 2),
+            Setting("width", "width", (4, 8, 16, 32), 16),
+            Setting("activation", "act", ("relu", "tanh", "sigmoid"), "relu"),
+            Setting("lr", "lr", (0.1, 0.3, 1.0, 3.0), 1.0),
+        ),
+    )
+
+    def result() -> str:
+        if not runs or not runs[-1].history:
+            return "## Results\n\nTrain first, then come back."
+        last = runs[-1].history[-1]
+        return (
+            "## What happened\n\n"
+            f"Your last run ended at loss {fmt(last['loss'])} and accuracy {last['accuracy']:.0%} "
+            f"after {len(runs[-1].history)} steps, over {len(runs)} run(s).\n\n"
+            "The learning rate decays from its start to a tenth of it: big steps early, small ones "
+            "to settle. Try lr 3.0 or width 4 and compare the curves."
+        )
+
+    yield ChoiceQuiz(
+        "## Why decay the learning rate?\n\nmicrograd's demo lowers the learning rate from 1.0 to 0.1 "
+        "during training. Why?",
+        choices=[
+            "Big steps make fast progress early; small steps let the loss settle near a minimum.",
+            "The gradients get larger as training goes on, so the rate must shrink to compensate.",
+            "It makes each backward pass cheaper to compute.",
+        ],
+        answer=0,
+        hint="Think of rolling a ball into a valley: what happens if every step is large?",
+        explanation="Large steps near the minimum overshoot and bounce; shrinking them lets training settle.",
+    )
+    yield Narrate(result)

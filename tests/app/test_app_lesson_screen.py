@@ -1,0 +1,220 @@
+"""Driving the real app: open a lesson, step backprop node by node, go back, answer quizzes, train, quit."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import engine_text, shown_grads
+
+from engine import Value
+from engine.trace import backward_trace
+from lessons.runner import BackwardState, QuizState, TrainState
+from tutor.components.graph_tree import GraphTree
+from tutor.screens.browser import LessonBrowser
+from tutor.screens.lesson import LessonScreen
+
+
+def reference_steps():
+    """The chain-rule lesson's graph built directly, with the grads after each backward step."""
+    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    nodes = [a, b, c, d, e, f, L]
+    after = []
+    for step in backward_trace(L):
+        after.append((step.node.label, {v.label: v.grad for v in nodes}))
+    return after
+
+
+async def open_chain_rule(pilot, app):
+    await pilot.pause()
+    assert isinstance(app.screen, LessonBrowser)
+    await pilot.press("enter")  # the first lesson in the list is the chain-rule lesson
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, LessonScreen) and screen.lesson.id == "chain-rule"
+    return screen
+
+
+async def to_backward_step(pilot, screen):
+    await pilot.press("n", "e", "n")  # past the intro, through the forward pass, onto the quiz
+    await pilot.press(*"-2", "enter")  # ∂L/∂d = f = -2
+    await pilot.pause()
+    await pilot.press("n")
+    await pilot.pause()
+    assert isinstance(screen.run.state, BackwardState)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (130, 40)])
+async def test_step_through_a_whole_backward_pass_and_every_grad_shown_matches_the_engine(make_app, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        await to_backward_step(pilot, screen)
+        tree = screen.query_one(GraphTree)
+        assert shown_grads(tree)["L"] == "1" and shown_grads(tree)["a"] == "?"
+        for node_label, expected in reference_steps():
+            await pilot.press("n")
+            await pilot.pause()
+            assert screen.run.state.current.node.label == node_label
+            assert tree.current.label == node_label
+            shown = shown_grads(tree)
+            touched = {k for k, v in shown.items() if v != "?"}
+            for label in touched:
+                assert shown[label] == engine_text(expected[label]), (node_label, label)
+            detail = str(screen.query_one("#detail").render())
+            assert f"{node_label}.grad = {engine_text(expected[node_label])} is complete" in detail
+        assert shown_grads(tree) == {k: engine_text(v) for k, v in reference_steps()[-1][1].items()}
+        assert screen.has_class("-wide") == (size[0] >= 110)
+
+
+async def test_the_panel_shows_the_chain_rule_in_numbers(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        await to_backward_step(pilot, screen)
+        while screen.run.state.current is None or screen.run.state.current.node.label != "e":
+            await pilot.press("n")
+            await pilot.pause()
+        detail = str(screen.query_one("#detail").render())
+        assert "a.grad += e.grad × ∂e/∂a = -2 × b = (-3)" in detail
+        assert "a.grad: 0 + 6 = 6" in detail
+
+
+async def test_back_restores_the_exact_grads_shown(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        await to_backward_step(pilot, screen)
+        tree = screen.query_one(GraphTree)
+        snapshots = [shown_grads(tree)]
+        for _ in range(7):
+            await pilot.press("n")
+            await pilot.pause()
+            snapshots.append(shown_grads(tree))
+        await pilot.press("n")  # onto the next quiz
+        await pilot.pause()
+        assert isinstance(screen.run.state, QuizState)
+        app.set_focus(None)
+        await pilot.press("left")  # back onto the finished backward pass
+        await pilot.pause()
+        assert isinstance(screen.run.state, BackwardState) and shown_grads(tree) == snapshots[-1]
+        for expected in reversed(snapshots[:-1]):
+            await pilot.press("p")
+            await pilot.pause()
+            assert shown_grads(tree) == expected
+
+
+async def test_quiz_wrong_twice_reveals_the_answer_and_right_moves_on(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        await pilot.press("n", "e", "n")
+        await pilot.pause()
+        state = screen.run.state
+        assert isinstance(state, QuizState)
+        await pilot.press("n")  # typed into the answer box: not a way past the quiz
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.run.index == 2 and state.tries == 0
+        await pilot.press("ctrl+a", "ctrl+k", "3", "enter")
+        await pilot.pause()
+        assert state.tries == 1 and not state.done
+        assert "try again" in str(screen.query_one("#quiz-feedback").render())
+        await pilot.press("h", "enter")
+        await pilot.pause()
+        assert "Hint" in str(screen.query_one("#message").render())
+        await pilot.press("ctrl+a", "ctrl+k", "5", "enter")
+        await pilot.pause()
+        assert state.revealed
+        assert "The answer is -2" in str(screen.query_one("#quiz-feedback").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.run.index == 3
+        saved = app.progress.lessons["chain-rule"]["quizzes"]["2"]
+        assert saved == {"tries": 2, "solved": False}
+
+
+async def test_choice_quiz_with_number_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        screen.run.go_to(5)
+        screen.show()
+        await pilot.pause()
+        state = screen.run.state
+        assert isinstance(state, QuizState) and state.step.kind == "choice-quiz"
+        await pilot.press("down", "enter")  # "decrease a": wrong, a.grad is positive
+        await pilot.pause()
+        assert state.tries == 1 and not state.solved
+        await pilot.press("1")  # "increase a", by its number
+        await pilot.pause()
+        assert state.solved
+
+
+async def test_train_pause_and_stop_two_moons(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("two-moons", step=2)
+        await pilot.pause()
+        screen = app.screen
+        state = screen.run.state
+        assert isinstance(state, TrainState) and state.status == "ready"
+        assert screen.run.blocked
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        await pilot.press("t")  # pause
+        await pilot.pause()
+        assert state.status == "paused"
+        paused_at = len(state.history)
+        await pilot.pause(0.3)
+        assert len(state.history) <= paused_at + 1
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert state.status == "stopped" and state.done
+        assert 0 < len(state.history) < state.step.steps
+        await pilot.press("4")  # change the learning rate, then train to the end
+        assert state.settings["lr"] == 3.0 and state.history == []
+        await pilot.press("2")
+        assert state.settings["width"] == 32
+        await pilot.press("4", "4", "4", "2", "2", "2")  # back to lr 1.0, width 16
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert state.status == "finished" and len(state.history) == state.step.steps
+        assert state.history[-1]["accuracy"] >= 0.95
+        assert str(screen.query_one("#train-map").render()).count("o") > 10
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.run.index == 3
+
+
+async def test_quit_from_the_browser_and_q_leaves_a_lesson(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_chain_rule(pilot, app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonBrowser)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_help_lists_every_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_chain_rule(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("Static").render())
+        for key in ("ctrl+q", "ctrl+p", "restart", "hint", "train"):
+            assert key in text.lower()
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)

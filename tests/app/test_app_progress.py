@@ -1,0 +1,117 @@
+"""Progress: saved as the learner goes, offered for resuming, and safe against a damaged file."""
+
+from __future__ import annotations
+
+import json
+
+from tutor.progress import DONE, IN_PROGRESS, Progress
+from tutor.screens.browser import LessonBrowser
+from tutor.screens.lesson import LessonScreen
+from tutor.screens.resume import ResumeScreen
+
+
+def test_progress_round_trips_and_writes_atomically(tmp_path):
+    progress = Progress.load(tmp_path)
+    progress.at_step("chain-rule", 3)
+    progress.quiz("chain-rule", 2, tries=1, solved=True)
+    progress.done("two-moons")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json"]  # no temporary files left
+    again = Progress.load(tmp_path)
+    assert again.status("chain-rule") == IN_PROGRESS and again.step("chain-rule") == 3
+    assert again.lessons["chain-rule"]["quizzes"]["2"] == {"tries": 1, "solved": True}
+    assert again.status("two-moons") == DONE
+    assert again.resumable() == "chain-rule"
+    again.reset("chain-rule")
+    assert Progress.load(tmp_path).status("chain-rule") == "not_started"
+
+
+def test_a_corrupt_file_is_moved_aside_with_a_notice(tmp_path):
+    (tmp_path / "progress.json").write_text("{not json")
+    progress = Progress.load(tmp_path)
+    assert progress.lessons == {} and "could not be read" in progress.notice
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("progress.corrupt-")]
+    assert len(aside) == 1 and aside[0].read_text() == "{not json"
+    progress.at_step("chain-rule", 1)
+    assert json.loads((tmp_path / "progress.json").read_text())["lessons"]["chain-rule"]["step"] == 1
+
+
+def test_a_file_of_the_wrong_shape_is_moved_aside_too(tmp_path):
+    (tmp_path / "progress.json").write_text(json.dumps({"version": 1, "lessons": {"x": {"status": 5}}}))
+    progress = Progress.load(tmp_path)
+    assert progress.notice and progress.lessons == {}
+
+
+async def test_reopening_offers_to_resume_where_the_learner_left_off(make_app, tmp_path):
+    data = tmp_path / "learner"
+    app = make_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n", "e", "n")  # chain-rule, through the forward pass, onto the quiz
+        await pilot.press(*"-2", "enter")
+        await pilot.pause()
+        await pilot.press("n")  # onto the backward pass: step 4
+        await pilot.pause()
+        assert app.screen.run.index == 3
+        await pilot.press("ctrl+q")
+    reopened = make_app(data)
+    async with reopened.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(reopened.screen, ResumeScreen)
+        assert "step 4" in str(reopened.screen.query_one("Static").render())
+        await pilot.press("y")
+        await pilot.pause()
+        screen = reopened.screen
+        assert isinstance(screen, LessonScreen) and screen.run.index == 3
+        assert screen.run.states[2].solved  # the quiz before it counts as done
+
+
+async def test_declining_to_resume_shows_the_browser_with_progress_marks(make_app, tmp_path):
+    data = tmp_path / "learner"
+    Progress.load(data).at_step("chain-rule", 2)
+    Progress.load(data).done("two-moons")
+    app = make_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonBrowser)
+        prompts = [str(o.prompt) for o in app.screen.query_one("#lesson-list").options]
+        assert prompts[0].startswith("…") and prompts[1].startswith("✓")
+
+
+async def test_finishing_a_lesson_marks_it_done(make_app, tmp_path):
+    data = tmp_path / "learner"
+    app = make_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("chain-rule", step=7)
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.run.at_end
+    assert Progress.load(data).status("chain-rule") == DONE
+
+
+async def test_the_app_starts_on_a_corrupt_progress_file_and_says_so(make_app, tmp_path):
+    data = tmp_path / "learner"
+    data.mkdir()
+    (data / "progress.json").write_bytes(b"\xff\xfe garbage")
+    app = make_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LessonBrowser)
+        assert any("could not be read" in str(n.message) for n in app._notifications)
+
+
+async def test_a_broken_lesson_folder_shows_an_error_card_and_the_rest_work(make_app, tmp_path):
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    (folder / "broken.py").write_text("from lessons.api import lesson\n\n1 / 0\n")
+    app = make_app(extra=[folder])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        card = str(app.screen.query_one("#lesson-errors").render())
+        assert "broken.py:3" in card and "ZeroDivisionError" in card
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)

@@ -1,0 +1,147 @@
+"""Finding lessons, and what happens with broken ones."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from lessons.catalog import load_catalog
+from lessons.check import check_catalog
+
+GOOD = """
+from engine import Value
+from lessons.api import lesson, Narrate, NumberQuiz
+
+@lesson(id="{id}", title="Good {id}", summary="fine", minutes=3, order={order})
+def good():
+    a = Value(2.0, label="a")
+    b = a * a
+    b.backward()
+    yield Narrate("hello", graph=b)
+    yield NumberQuiz("a.grad?", answer=lambda: a.grad)
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_shipped_lessons_are_found_in_order():
+    catalog = load_catalog()
+    ids = [lesson.id for lesson in catalog.lessons]
+    assert "chain-rule" in ids and "two-moons" in ids
+    assert ids.index("chain-rule") < ids.index("two-moons")
+    assert catalog.errors == []
+
+
+def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(tmp_path):
+    write(tmp_path, "good.py", GOOD.format(id="good-one", order=500))
+    syntax = write(tmp_path, "syntax.py", "x = (\n")
+    raising = write(tmp_path, "raising.py", "import math\n\nraise RuntimeError('boom at import')\n")
+    malformed = write(
+        tmp_path,
+        "malformed.py",
+        """
+        from lessons.api import lesson, Narrate
+
+        @lesson(id="bad id!", title="", summary="s", minutes=0, order=1)
+        def bad():
+            yield Narrate("x")
+        """,
+    )
+    write(tmp_path, "empty.py", "X = 1\n")
+    catalog = load_catalog([tmp_path])
+    assert "good-one" in [lesson.id for lesson in catalog.lessons]
+    errors = {Path(e.file).name: e for e in catalog.errors}
+    assert errors["syntax.py"].file == str(syntax) and errors["syntax.py"].line >= 1
+    assert errors["raising.py"].line == 3 and "boom at import" in errors["raising.py"].message
+    assert str(raising) in str(errors["raising.py"])
+    assert errors["malformed.py"].file == str(malformed)
+    assert "title" in errors["malformed.py"].message and "minutes" in errors["malformed.py"].message
+    assert "no lesson" in errors["empty.py"].message
+
+
+def test_a_duplicate_id_is_reported_and_the_first_kept(tmp_path):
+    write(tmp_path, "a.py", GOOD.format(id="chain-rule", order=1))
+    catalog = load_catalog([tmp_path])
+    chain = catalog.get("chain-rule")
+    assert chain is not None and "micrograd" in chain.source
+    assert any("already used" in e.message for e in catalog.errors)
+
+
+def test_check_passes_a_good_folder_and_reports_a_failing_step_with_its_line(tmp_path):
+    write(tmp_path, "good.py", GOOD.format(id="good-two", order=500))
+    assert check_catalog([tmp_path], shipped=False, report=lambda line: None) == []
+    bad = write(
+        tmp_path,
+        "fails.py",
+        """
+        from engine import Value
+        from lessons.api import lesson, Narrate, NumberQuiz
+
+        @lesson(id="fails", title="Fails", summary="s", minutes=2, order=501)
+        def fails():
+            a = Value(1.0, label="a")
+            yield Narrate("ok")
+            yield NumberQuiz("log?", answer=lambda: (a - 1).log().data)
+        """,
+    )
+    problems = check_catalog([tmp_path], shipped=False, report=lambda line: None)
+    assert len(problems) == 1
+    assert problems[0].file == str(bad) and problems[0].line == 9
+    assert "log" in problems[0].message
+
+
+def test_check_wants_the_learner_to_do_something(tmp_path):
+    write(
+        tmp_path,
+        "passive.py",
+        """
+        from lessons.api import lesson, Narrate
+
+        @lesson(id="passive", title="Passive", summary="s", minutes=2, order=1)
+        def passive():
+            yield Narrate("just reading")
+        """,
+    )
+    problems = check_catalog([tmp_path], shipped=False, report=lambda line: None)
+    assert any("must do something" in p.message for p in problems)
+
+
+def run_tutor(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_check_over_the_shipped_lessons_exits_0():
+    result = run_tutor("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 problems" in result.stdout
+
+
+def test_cli_check_exits_1_and_names_the_file_and_line(tmp_path):
+    bad = write(tmp_path, "broken.py", "from lessons.api import lesson\n\nundefined_name\n")
+    result = run_tutor("check", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{bad}:3" in result.stdout
+
+
+def test_cli_list_prints_one_line_a_lesson():
+    result = run_tutor("list")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(load_catalog().lessons)
+    assert lines[0].split()[0] == load_catalog().lessons[0].id
+    assert all(line.rstrip().endswith("min") for line in lines)
+
+
+def test_the_authoring_guides_complete_example_passes_check(tmp_path):
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "authoring-lessons.md").read_text()
+    example = guide.split("## Complete example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "first_lesson.py").write_text(example)
+    result = run_tutor("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert "1 lesson checked, 0 problems" in result.stdout

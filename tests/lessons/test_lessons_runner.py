@@ -1,0 +1,161 @@
+"""The lesson state machine: stepping, gating, quizzes, and exact restore on going back."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Value
+from engine.graph import topological_order
+from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, Narrate, NumberQuiz, lesson
+from lessons.catalog import load_catalog
+from lessons.runner import BackwardState, ForwardState, LessonRun, QuizState
+
+
+def chain_graph() -> tuple[Value, dict[str, Value]]:
+    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": L}
+
+
+def make_lesson():
+    holder = {}
+
+    @lesson(id="t", title="T", summary="s", minutes=1, order=1)
+    def t():
+        L, nodes = chain_graph()
+        holder.update(nodes)
+        yield Narrate("intro", graph=L)
+        yield ForwardSteps("fwd", graph=L)
+        yield BackwardSteps("bwd", graph=L)
+        yield NumberQuiz("a.grad?", answer=lambda: nodes["a"].grad, hint="chain rule")
+        yield ChoiceQuiz("sign?", choices=["up", "down"], answer=lambda: 0 if nodes["a"].grad > 0 else 1)
+        yield Narrate(lambda: f"a.grad is {nodes['a'].grad}")
+
+    return t, holder
+
+
+def grads(nodes: dict[str, Value]) -> dict[str, float]:
+    return {name: v.grad for name, v in nodes.items()}
+
+
+def test_backward_step_through_reaches_the_engines_grads_node_by_node():
+    lesson_, nodes = make_lesson()
+    run = LessonRun(lesson_)
+    run.next()  # to forward
+    run.finish_step()
+    run.next()  # to backward
+    state = run.state
+    assert isinstance(state, BackwardState)
+    assert state.position == 0 and nodes["L"].grad == 1.0
+    assert nodes["a"].grad == 0.0  # nothing revealed yet
+    seen_nodes = []
+    while run.next() and run.state is state:
+        seen_nodes.append(state.current.node.label)
+    # every node visited once, the output first, each after every node that uses it
+    assert seen_nodes[0] == "L" and sorted(seen_nodes) == sorted(nodes)
+    assert seen_nodes.index("d") < seen_nodes.index("e") < seen_nodes.index("a")
+    reference, ref_nodes = chain_graph()
+    reference.backward()
+    assert grads(nodes) == grads(ref_nodes)
+
+
+def test_previous_inside_a_step_through_undoes_one_node_exactly():
+    lesson_, nodes = make_lesson()
+    run = LessonRun(lesson_)
+    run.next()
+    run.finish_step()
+    run.next()
+    history = [grads(nodes)]
+    for _ in range(7):
+        run.next()
+        history.append(grads(nodes))
+    for expected in reversed(history[:-1]):
+        assert run.previous()
+        assert grads(nodes) == expected
+
+
+def test_going_back_a_whole_step_restores_every_grad():
+    lesson_, nodes = make_lesson()
+    run = LessonRun(lesson_)
+    run.next()
+    run.finish_step()
+    before_backward = grads(nodes)
+    run.next()
+    run.finish_step()
+    run.next()  # quiz
+    assert nodes["a"].grad == 6.0
+    run.previous()  # back onto the finished backward step: grads as they were on leaving it
+    assert nodes["a"].grad == 6.0 and run.state.done
+    for _ in range(run.state.total):
+        run.previous()
+    run.previous()  # back onto the forward step
+    assert isinstance(run.state, ForwardState)
+    assert grads(nodes) == before_backward
+
+
+def test_a_quiz_blocks_until_answered_and_reveals_after_two_wrong_tries():
+    lesson_, _ = make_lesson()
+    run = LessonRun(lesson_)
+    run.go_to(3)
+    state = run.state
+    assert isinstance(state, QuizState)
+    assert run.blocked and not run.next()
+    assert not state.answer("not a number") and state.tries == 0
+    assert not state.answer("5")
+    assert not state.revealed and run.blocked
+    assert not state.answer("7")
+    assert state.revealed and "6" in state.feedback
+    assert run.next()
+
+
+def test_a_right_answer_within_tolerance_solves_the_quiz():
+    lesson_, _ = make_lesson()
+    run = LessonRun(lesson_)
+    run.go_to(3)
+    assert run.state.answer("6.0001")
+    assert run.state.solved and run.state.tries == 1
+    assert run.next()
+    choice = run.state
+    assert not choice.answer("2")  # a.grad > 0: 'up' is right
+    assert choice.answer("1")
+
+
+def test_narration_numbers_come_from_the_engine_when_shown():
+    lesson_, _ = make_lesson()
+    run = LessonRun(lesson_)
+    run.go_to(5)
+    from lessons.api import render
+
+    assert render(run.step.text) == "a.grad is 6.0"
+
+
+def test_restart_builds_fresh_values():
+    lesson_, _ = make_lesson()
+    run = LessonRun(lesson_)
+    first_graph = run.step.graph
+    run.restart()
+    assert run.step.graph is not first_graph
+    assert all(v.grad == 0.0 for v in topological_order(run.step.graph))
+
+
+def test_go_to_finishes_every_earlier_step():
+    lesson_, nodes = make_lesson()
+    run = LessonRun(lesson_)
+    run.go_to(4)
+    assert run.index == 4 and nodes["a"].grad == 6.0
+    assert run.states[3].solved
+
+
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in load_catalog().lessons])
+def test_every_shipped_lesson_can_be_walked_to_its_end(lesson_id):
+    run = LessonRun(load_catalog().get(lesson_id))
+    while True:
+        run.finish_step()
+        if not run.next():
+            break
+    assert run.at_end
