@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from lessons.catalog import Catalog
 from lessons.runner import LessonRun
-from tutor.progress import Progress
+from tutor.progress import DONE, Progress
 from tutor.screens.browser import LessonBrowser
 
 
@@ -88,7 +88,8 @@ class TutorApp(App[None]):
         self._save(self.progress.quiz, lesson_id, step, tries, solved)
 
     def lesson_done(self, lesson_id: str) -> None:
-        self._save(self.progress.done, lesson_id)
+        if self.progress.status(lesson_id) != DONE:
+            self._save(self.progress.done, lesson_id)
 
     def _save(self, method, *args) -> None:
         try:

@@ -59,6 +59,13 @@ def run_app(catalog, args: argparse.Namespace) -> int:
     if args.lesson and catalog.get(args.lesson) is None:
         print(f"tutor: no lesson {args.lesson!r}; `python -m tutor list` shows them", file=sys.stderr)
         return 2
+    if args.theme:
+        from textual.theme import BUILTIN_THEMES
+
+        if args.theme not in BUILTIN_THEMES:
+            names = ", ".join(sorted(BUILTIN_THEMES))
+            print(f"tutor: no theme {args.theme!r}; choose one of: {names}", file=sys.stderr)
+            return 2
     progress = Progress.load(args.data_dir or default_data_dir())
     TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme).run()
     return 0

@@ -17,14 +17,17 @@ def _paren(x: float) -> str:
 
 
 def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]) -> str:
-    """`a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6`, with the symbolic local derivative."""
+    """`a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6 → a.grad = 6`: the chain rule in names, then numbers."""
     node, child = names[step.node], names[c.child]
     symbolic = local_formula(step.node, c.position, names)
-    local = f"{symbolic} = {_paren(c.local)}" if symbolic != fmt(c.local) else fmt(c.local)
-    return (
-        f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {fmt(step.upstream)} × {local}"
-        f" → {child}.grad: {fmt(c.grad_before)} + {fmt(c.added)} = {fmt(c.grad_after)}"
-    )
+    upstream = fmt(step.upstream)
+    line = f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {upstream} × "
+    if symbolic != fmt(c.local):
+        line += f"{symbolic} = {upstream} × "
+    line += f"{_paren(c.local)} = {fmt(c.added)}"
+    if c.grad_before == 0:
+        return line + f" → {child}.grad = {fmt(c.grad_after)}"
+    return line + f" → {child}.grad = {fmt(c.grad_before)} + {_paren(c.added)} = {fmt(c.grad_after)}"
 
 
 def backward_lines(step: BackwardStep | None, root: Value, names: dict[Value, str], total: int) -> list[str]:

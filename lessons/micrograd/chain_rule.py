@@ -98,7 +98,7 @@ def chain_rule():
 
     yield Narrate(nudged)
     yield Explore(
-        "## Explore\n\nMove through the graph with ↑/↓ (Tab puts the cursor there): each node shows "
+        "## Explore\n\nMove through the graph with ↑/↓: each node shows "
         "its formula and its local derivatives in numbers. Press `n` to finish.",
         graph=L,
     )

@@ -1,6 +1,5 @@
 """Two moons: micrograd's demo, trained live, with the decision boundary drawn in text."""
 
-from engine.data import make_moons
 from engine.nn import MLP
 from engine.optim import linear_decay
 from lessons.api import ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
@@ -17,6 +16,8 @@ STEPS = 100
     order=80,
 )
 def two_moons():
+    from engine.data import make_moons  # numpy: imported when the lesson opens, not at start-up
+
     X, y = make_moons(100, noise=0.1, seed=1, signed=True)
     runs: list[Classifier2D] = []
 

@@ -80,8 +80,8 @@ async def test_the_panel_shows_the_chain_rule_in_numbers(make_app):
             await pilot.press("n")
             await pilot.pause()
         detail = str(screen.query_one("#detail").render())
-        assert "a.grad += e.grad × ∂e/∂a = -2 × b = (-3)" in detail
-        assert "a.grad: 0 + 6 = 6" in detail
+        assert "a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6 → a.grad = 6" in detail
+        assert "b.grad += e.grad × ∂e/∂b = -2 × a = -2 × 2 = -4 → b.grad = -4" in detail
 
 
 async def test_back_restores_the_exact_grads_shown(make_app):

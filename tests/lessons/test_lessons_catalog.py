@@ -145,3 +145,10 @@ def test_the_authoring_guides_complete_example_passes_check(tmp_path):
     result = run_tutor("check", str(tmp_path))
     assert result.returncode == 0, result.stdout
     assert "1 lesson checked, 0 problems" in result.stdout
+
+
+def test_cli_refuses_an_unknown_lesson_or_theme_with_exit_2():
+    result = run_tutor("--lesson", "no-such-lesson")
+    assert result.returncode == 2 and "no lesson 'no-such-lesson'" in result.stderr
+    result = run_tutor("--theme", "no-such-theme")
+    assert result.returncode == 2 and "ansi-dark" in result.stderr

@@ -109,6 +109,8 @@ class LessonScreen(Screen):
         self.query_one("#message", Static).update(message or self._hint_line())
         self._settle_focus(step.kind)
         self.tutor.remember(self.lesson.id, run)
+        if run.at_end:
+            self.tutor.lesson_done(self.lesson.id)
         self.refresh_bindings()
 
     def _settle_focus(self, kind: str) -> None:
@@ -226,13 +228,10 @@ class LessonScreen(Screen):
         if self._training():
             self.show(message="Training is running: t pauses, s stops.")
             return
-        if self.run.next():
+        if self.run.next() or not self.run.at_end:
             self.show()
-        elif self.run.at_end:
-            self.tutor.lesson_done(self.lesson.id)
-            self.show(message="[b]Lesson complete![/b] Well done.  q: back to the lessons")
         else:
-            self.show()
+            self.show(message="[b]Lesson complete![/b] Well done.  q: back to the lessons")
 
     def action_previous(self) -> None:
         self._stop_training()
