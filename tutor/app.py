@@ -26,7 +26,7 @@ def default_theme() -> str:
 
 class TutorApp(App[None]):
     TITLE = "Backprop Tutor"
-    CSS_PATH = "tutor.tcss"
+    CSS_PATH = ["tutor.tcss", "playground.tcss"]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
     def __init__(
@@ -38,6 +38,7 @@ class TutorApp(App[None]):
         self._start_lesson = lesson_id
         self._theme_name = theme or default_theme()
         self._remembered: tuple[str, int] | None = None
+        self.playground_history: list[str] = []  # the session's programs, kept across visits
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
@@ -97,12 +98,25 @@ class TutorApp(App[None]):
         except OSError as exc:
             self.notify(f"Could not save progress: {exc}", severity="error")
 
+    def action_open_playground(self) -> None:
+        from tutor.screens.playground import PlaygroundScreen
+
+        if not isinstance(self.screen, PlaygroundScreen):
+            self.push_screen(PlaygroundScreen(history=self.playground_history))
+
     # -- command palette --
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for lesson in self.catalog.lessons:
             yield SystemCommand(f"Lesson: {lesson.title}", lesson.summary, partial(self.open_lesson, lesson.id))
+        yield SystemCommand(
+            "Playground", "Type your own expression, see its graph, step its backward pass", self.action_open_playground
+        )
+        from tutor.screens.playground import PlaygroundScreen
+
+        if isinstance(screen, PlaygroundScreen):
+            yield from screen.get_system_commands()
         yield SystemCommand("Help", "Every key of the tutor", self._help)
 
     def _help(self) -> None:

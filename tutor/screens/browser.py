@@ -27,6 +27,7 @@ class LessonBrowser(Screen):
         Binding("j", "move(1)", "Down", show=False),
         Binding("k", "move(-1)", "Up", show=False),
         Binding("enter", "open", "Open", show=False),
+        Binding("g", "app.open_playground", "Playground"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -36,7 +37,7 @@ class LessonBrowser(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(" Backprop Tutor: pick a lesson (↑/↓ or j/k, Enter opens)", id="browser-title")
+        yield Static(" Backprop Tutor: pick a lesson (↑/↓ or j/k, Enter opens) · g playground", id="browser-title")
         yield OptionList(id="lesson-list")
         yield Static("", id="lesson-errors")
         yield Footer()

@@ -27,6 +27,11 @@ KEYS = """\
   Tab           move between the graph and the answer box
   q             back to the lessons
 
+[b]Playground[/b] (g in the lesson browser)
+  Enter         run the program          ↑ ↓     earlier programs
+  b  f          step backward / forward  n p e   next, back, end
+  c             gradient check           i Tab   back to the program box
+
 [b]Anywhere[/b]
   ctrl+p        command palette: lessons, themes, actions
   ?             this help

@@ -1,0 +1,51 @@
+"""Getting around: the browser's keys and the command palette's entries."""
+
+from __future__ import annotations
+
+from tutor.screens.browser import LessonBrowser
+from tutor.screens.lesson import LessonScreen
+from tutor.screens.playground import PlaygroundScreen
+
+
+async def test_g_opens_the_playground_and_q_comes_back(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, PlaygroundScreen)
+        await pilot.press("enter")  # runs the example program
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonBrowser)
+
+
+async def test_j_and_k_move_through_the_lessons(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == app.catalog.lessons[1].id
+        await pilot.press("q")  # back on the list, the cursor still on the lesson just left
+        await pilot.pause()
+        assert app.screen.query_one("#lesson-list").highlighted == 1
+        await pilot.press("k", "enter")
+        await pilot.pause()
+        assert app.screen.lesson.id == app.catalog.lessons[0].id
+
+
+async def test_the_command_palette_lists_every_lesson_and_the_playground(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for lesson in app.catalog.lessons:
+            assert f"Lesson: {lesson.title}" in titles
+        assert "Playground" in titles and "Theme" in titles and "Help" in titles
+        wanted = "Lesson: " + app.catalog.lessons[1].title
+        opener = next(c for c in app.get_system_commands(app.screen) if c.title == wanted)
+        opener.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == app.catalog.lessons[1].id
