@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from engine.explain import fmt, forward_formula, forward_numbers, local_formula, node_names
+from engine.explain import fmt, forward_formula, forward_numbers, node_names
 from engine.trace import BackwardStep, backward_trace, forward_trace
 from engine.value import Value
 from tutor.graph_text import render_tree
 from tutor.playground.program import GradCheck, ProgramError, gradient_check, parse
+from tutor.step_text import chain_rule_line
 
 __all__ = ["backward_lines", "forward_lines", "gradcheck_line", "play_text", "run_play"]
 
@@ -70,29 +71,12 @@ def forward_lines(root: Value, names: dict[Value, str]) -> list[str]:
 
 
 def backward_lines(trace: list[BackwardStep], names: dict[Value, str]) -> list[str]:
-    """The chain rule, one input at a time: `a.grad += e.grad × ∂e/∂a = -2 × b(-3) = 6`."""
+    """The chain rule, one input at a time, as the app's step panel says it."""
     if not trace:
         return []
     lines = [f"{names[trace[0].node]}.grad = {fmt(trace[0].upstream)}"]
-    plain_names = set(names.values())
     for step in trace:
-        node = names[step.node]
-        for c in step.contributions:
-            child = names[c.child]
-            formula = local_formula(step.node, c.position, names)
-            local = fmt(c.local)
-            if formula == local:
-                local_text = local
-            elif formula in plain_names:
-                local_text = f"{formula}({local})"
-            else:
-                local_text = f"({formula} = {local})"
-            line = (
-                f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {fmt(step.upstream)} × {local_text} = {fmt(c.added)}"
-            )
-            if c.grad_before != 0:
-                line += f"   (now {child}.grad = {fmt(c.grad_after)})"
-            lines.append(line)
+        lines += [chain_rule_line(step, c, names) for c in step.contributions]
     return lines
 
 
