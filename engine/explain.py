@@ -13,7 +13,7 @@ from engine.graph import topological_order
 if TYPE_CHECKING:
     from engine.value import Value
 
-__all__ = ["fmt", "node_names", "forward_formula", "forward_numbers", "local_formula"]
+__all__ = ["fmt", "forward_formula", "forward_numbers", "local_formula", "node_names"]
 
 # op: (forward formula, [∂out/∂input for each input]) in terms of the inputs {0}, {1} and {out}
 _FORMULAS: dict[str, tuple[str, list[str]]] = {
@@ -48,7 +48,7 @@ def _templates(node: Value) -> tuple[str, list[str]]:
         return "{0}" + op, [f"{k}·{{0}}**({k}-1)" if k not in ("0", "1") else ("0" if k == "0" else "1")]
     if op == "dot":
         return _dot_templates(len(node._prev))
-    return op + "(" + ", ".join("{%d}" % i for i in range(len(node._prev))) + ")", ["?"] * len(node._prev)
+    return op + "(" + ", ".join(f"{{{i}}}" for i in range(len(node._prev))) + ")", ["?"] * len(node._prev)
 
 
 def _dot_templates(n_inputs: int) -> tuple[str, list[str]]:

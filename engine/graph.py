@@ -12,45 +12,48 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.value import Value
 
-__all__ = ["topological_order", "reversed_topological_order", "node_ids", "count_nodes", "count_edges", "to_dot"]
+__all__ = ["count_edges", "count_nodes", "node_ids", "reversed_topological_order", "to_dot", "topological_order"]
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
-    Kahn's algorithm, run from the root down: first count how many times each
-    node is used as an input, then release a node once every node that uses
-    it has been placed. No recursion, so graph depth does not matter, and the
-    order is the same every time for the same graph.
+    A node's inputs come in the order it lists them (`a * b`: a, b, then the
+    product), the order is the same every time for the same graph, and it is
+    found without recursion, so graph depth does not matter.
     """
     return reversed_topological_order(root)[::-1]
 
 
 def reversed_topological_order(root: Value) -> list[Value]:
-    """`root` first, then every node after all the nodes that use it: backprop's order."""
-    uses: dict[Value, int] = {}
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        for child in pop()._prev:
-            if child in uses:
-                uses[child] += 1
-            else:
-                uses[child] = 1
-                push(child)
+    """`root` first, then every node after all the nodes that use it: backprop's order.
+
+    A depth-first search with its own stack instead of recursion. When a node
+    is first reached it goes back on the stack under a `_DONE` marker, with
+    its inputs on top; by the time the marker comes off again, every input
+    (and everything below it) has been placed, so the node can be placed too.
+    Placing each node after its inputs and reversing gives the order.
+    """
     order: list[Value] = []
-    ready = [root]
-    pop, push, place = ready.pop, ready.append, order.append
-    while ready:
+    seen: set[Value] = set()
+    stack: list = [root]
+    pop, push, place, see = stack.pop, stack.append, order.append, seen.add
+    while stack:
         node = pop()
-        place(node)
-        for child in node._prev:
-            left = uses[child] - 1
-            if left:
-                uses[child] = left
-            else:
-                push(child)
+        if node is _DONE:
+            place(pop())  # all of its inputs are placed
+        elif node not in seen:
+            see(node)
+            push(node)
+            push(_DONE)
+            for child in reversed(node._prev):  # so the first input comes off first
+                if child not in seen:
+                    push(child)
+    order.reverse()
     return order
+
+
+_DONE = object()  # stack marker: the node below it has all of its inputs placed
 
 
 def node_ids(root: Value) -> dict[Value, int]:
@@ -86,4 +89,4 @@ def to_dot(root: Value) -> str:
 def _dot_escape(text: str) -> str:
     for ch in '\\"{}|<>':
         text = text.replace(ch, "\\" + ch)
-    return text
+    return text.replace("\n", "\\n")

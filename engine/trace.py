@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from engine.graph import reversed_topological_order, topological_order
 from engine.value import Value
 
-__all__ = ["ForwardStep", "Contribution", "BackwardStep", "forward_trace", "backward_trace", "replay"]
+__all__ = ["BackwardStep", "Contribution", "ForwardStep", "backward_trace", "forward_trace", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,8 @@ def backward_trace(root: Value) -> Iterator[BackwardStep]:
         for position, (child, local) in enumerate(zip(node._prev, node._local)):
             before = child.grad
             added = local * upstream
-            child.grad = before + added  # the chain rule
+            if upstream:  # as in backward(): a node with zero grad sends nothing back
+                child.grad = before + added  # the chain rule
             contributions.append(Contribution(child, position, local, added, before, child.grad))
         yield BackwardStep(index, node, upstream, tuple(contributions))
 
@@ -94,5 +95,6 @@ def replay(root: Value, steps: list[BackwardStep]) -> None:
     """Apply recorded steps from the start, adding each contribution again."""
     _start_backward(root, reversed_topological_order(root))
     for step in steps:
-        for c in step.contributions:
-            c.child.grad += c.added
+        if step.upstream:
+            for c in step.contributions:
+                c.child.grad += c.added

@@ -19,20 +19,19 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from operator import mul
 
 from engine.graph import reversed_topological_order
 
 __all__ = ["Value"]
 
-# Beyond this the exp() of a float overflows; tanh/sigmoid saturate long before.
-_EXP_LIMIT = 709.0
-
 
 def _number(x: object, what: str) -> float:
     """Check that `x` is a finite real number and return it as a float."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    if type(x) is not float:
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+        x = float(x)
     if not math.isfinite(x):
         raise ValueError(f"{what} must be finite, got {x}")
     return x
@@ -41,7 +40,7 @@ def _number(x: object, what: str) -> float:
 class Value:
     """A scalar that records the operation that made it, for backprop."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")  # noqa: RUF023 (in reading order)
 
     def __init__(self, data: float, _prev: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
         if type(data) is not float or not math.isfinite(data):
@@ -71,8 +70,10 @@ class Value:
         k = _number(other, "exponent")
         a = self.data
         if a < 0 and not k.is_integer():
-            raise ValueError(f"{a} ** {k}: a negative base with a fractional exponent is not a real number")
-        if a == 0 and k < 1 and k != 0:
+            raise ValueError(f"{a} ** {k:g}: a negative base with a fractional exponent is not a real number")
+        if a == 0 and k < 0:
+            raise ZeroDivisionError(f"0 ** {k:g}: division by zero")
+        if a == 0 and 0 < k < 1:
             raise ZeroDivisionError(f"0 ** {k:g}: the slope at zero is infinite")
         try:
             out, slope = a**k, (k * a ** (k - 1) if k != 0 else 0.0)
@@ -87,16 +88,17 @@ class Value:
             raise ValueError(f"{a} ** Value: the base must be positive when the exponent is a Value")
         try:
             out = a**k
+            slope = k * a ** (k - 1)
         except OverflowError:
             raise OverflowError(f"{a} ** {k} is too large for a float") from None
         # out = a**k                       ∂out/∂a = k * a**(k-1), ∂out/∂k = out * ln(a)
-        return Value(out, (self, other), "**", _local=(k * a ** (k - 1), out * math.log(a)))
+        return Value(out, (self, other), "**", _local=(slope, out * math.log(a)))
 
-    def __rpow__(self, base: float) -> Value:
+    def __rpow__(self, base: float) -> Value:  # base ** self
         return Value(_number(base, "base"))._pow_value(self)
 
     def __neg__(self) -> Value:  # -a
-        return self * -1
+        return self * -1.0
 
     def __radd__(self, other: float) -> Value:  # other + self
         return self + other
@@ -122,8 +124,9 @@ class Value:
     # -- functions ---------------------------------------------------------------
 
     def relu(self) -> Value:
+        a = self.data
         # out = max(0, a)                  ∂out/∂a = 1 if a > 0 else 0
-        return Value(max(0.0, self.data), (self,), "relu", _local=(1.0 if self.data > 0 else 0.0,))
+        return Value(a if a > 0 else 0.0, (self,), "relu", _local=(1.0,) if a > 0 else (0.0,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
@@ -137,9 +140,10 @@ class Value:
         return Value(s, (self,), "sigmoid", _local=(s * (1.0 - s),))
 
     def exp(self) -> Value:
-        if self.data > _EXP_LIMIT:
-            raise OverflowError(f"exp({self.data}) is too large for a float (limit exp({_EXP_LIMIT:g}))")
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data:g}) is too large for a float (exp(709.78) is the largest)") from None
         # out = e^a                        ∂out/∂a = e^a = out
         return Value(e, (self,), "exp", _local=(e,))
 
@@ -152,16 +156,21 @@ class Value:
     @staticmethod
     def dot(ws: list[Value], xs: list[Value | float], b: Value | None = None) -> Value:
         """w·x + b as one node: a neuron's weighted sum without 2n intermediate nodes."""
-        xs = [x if isinstance(x, Value) else Value(x) for x in xs]
         if len(ws) != len(xs):
             raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
-        total = b.data if b is not None else 0.0
-        for w, x in zip(ws, xs):
-            total += w.data * x.data
+        b = b if b is None or isinstance(b, Value) else Value(b)
+        wd = [w.data for w in ws]
+        try:  # the usual case: every input is a Value already
+            xd = [x.data for x in xs]
+            total = sum(map(mul, wd, xd), 0.0 if b is None else b.data)
+        except (AttributeError, TypeError):  # some inputs are plain numbers: make them leaves
+            xs = [x if isinstance(x, Value) else Value(x) for x in xs]
+            xd = [x.data for x in xs]
+            total = sum(map(mul, wd, xd), 0.0 if b is None else b.data)
         # out = Σ wᵢxᵢ + b                 ∂out/∂wᵢ = xᵢ, ∂out/∂xᵢ = wᵢ, ∂out/∂b = 1
-        prev = (*ws, *xs) if b is None else (*ws, *xs, b)
-        local = (*(x.data for x in xs), *(w.data for w in ws)) + ((1.0,) if b is not None else ())
-        return Value(total, prev, "dot", _local=local)
+        if b is None:
+            return Value(total, (*ws, *xs), "dot", _local=(*xd, *wd))
+        return Value(total, (*ws, *xs, b), "dot", _local=(*xd, *wd, 1.0))
 
     # -- backprop ------------------------------------------------------------------
 
@@ -181,8 +190,9 @@ class Value:
         self.grad = 1.0 if self._prev else self.grad + 1.0
         for node in order:
             g = node.grad
-            for child, local in zip(node._prev, node._local):
-                child.grad += local * g  # the chain rule
+            if g:  # a node with zero grad (say, behind a ReLU that is off) sends nothing back
+                for child, local in zip(node._prev, node._local):
+                    child.grad += local * g  # the chain rule
 
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
