@@ -25,11 +25,18 @@ def build_parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="build a graph from a small program and print it with its grads")
     play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
+    from tutor.classroom.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "class"):
+        from tutor.classroom.cli import run
+
+        return run(args)
     if args.command == "play":
         from tutor.playground.cli import run_play
 
