@@ -36,10 +36,12 @@ __all__ = [
     "BackwardSteps",
     "ChoiceQuiz",
     "Explore",
+    "Figure",
     "ForwardSteps",
     "Lesson",
     "Narrate",
     "NumberQuiz",
+    "Series",
     "Setting",
     "ShowGraph",
     "Step",
@@ -53,9 +55,42 @@ __all__ = [
 Text = str | Callable[[], str]
 
 
+def close_enough(guess: float, expected: float, tolerance: float = 1e-2) -> bool:
+    """Right within `tolerance`, relative to the answer (absolute for answers below 1)."""
+    return abs(guess - expected) <= tolerance * max(1.0, abs(expected))
+
+
 def render(text: Text) -> str:
     """The text of a step as it reads now (functions are called)."""
     return text() if callable(text) else text
+
+
+# -- figures -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve of a figure: `kind` is "line", "scatter" or "bar" (bars use `xs` as their labels)."""
+
+    label: str
+    xs: Sequence[Any]
+    ys: Sequence[float]
+    kind: str = "line"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot beside a step's text. `series` may be a function, called each time the step is shown."""
+
+    series: Sequence[Series] | Callable[[], Sequence[Series]]
+    title: str = ""
+    xlabel: str = ""
+    ylabel: str = ""
+    xlog: bool = False
+    ylog: bool = False
+
+    def curves(self) -> list[Series]:
+        return list(self.series() if callable(self.series) else self.series)
 
 
 # -- steps -------------------------------------------------------------------------
@@ -63,15 +98,16 @@ def render(text: Text) -> str:
 
 @dataclass
 class Step:
-    """One screen of a lesson. `text` is Markdown; `graph`, if given, is shown beside it."""
+    """One screen of a lesson. `text` is Markdown; `graph` or `figure`, if given, is shown beside it."""
 
     text: Text = ""
     graph: Value | None = None
+    figure: Figure | None = None
     line: int = field(default=0, init=False, repr=False)  # where the lesson file made this step
 
     def __post_init__(self) -> None:
         frame = inspect.currentframe()
-        while frame is not None and frame.f_code.co_filename == __file__:
+        while frame is not None and (frame.f_code.co_filename == __file__ or frame.f_code.co_filename.startswith("<")):
             frame = frame.f_back
         self.line = frame.f_lineno if frame is not None else 0
 
@@ -112,10 +148,19 @@ class BackwardSteps(Step):
     """The backward pass, one node at a time, with the chain rule in numbers.
 
     Entering this step runs backprop from `graph` (interior grads start at 0,
-    the root's grad at 1) and reveals it node by node.
+    the root's grad at 1) and reveals it node by node. With `predict=True`
+    the learner types what each input's grad will be before it is revealed
+    (two wrong tries show it); the step is then done only when every node has
+    been visited.
     """
 
+    predict: bool = False
+
     kind = "backward"
+
+    @property
+    def gated(self) -> bool:  # type: ignore[override]
+        return self.predict
 
 
 @dataclass
@@ -137,8 +182,7 @@ class NumberQuiz(Step):
         return float(self.answer() if callable(self.answer) else self.answer)
 
     def is_right(self, guess: float) -> bool:
-        expected = self.solution()
-        return abs(guess - expected) <= self.tolerance * max(1.0, abs(expected))
+        return close_enough(guess, self.solution(), self.tolerance)
 
 
 @dataclass
@@ -166,9 +210,14 @@ class Trainer(Protocol):
     """What a `Train` step drives: one optimisation step at a time.
 
     `step(k)` runs step k (0-based) and returns its metrics, at least
-    {"loss": ...}; "accuracy" is plotted too when present. A trainer for 2-D
-    classification also offers `points` (X, y as lists) and `predict(xs)`,
-    which scores points for the decision-boundary heatmap.
+    {"loss": ...}; "accuracy" is plotted too when present. Optionally, for a
+    picture beside the curves:
+
+    - a 2-D classifier offers `points` (X, y as lists, labels -1/+1) and
+      `predict(xs)`, which scores points: the decision boundary is drawn;
+    - a search over two parameters offers `surface` (x0, x1, y0, y1), `path`
+      (the points visited so far) and `predict(xs)`, the loss at points: the
+      loss surface is drawn in shades with the path over it.
     """
 
     def step(self, k: int) -> dict[str, float]: ...
@@ -201,6 +250,8 @@ class Train(Step):
     setup: Callable[[dict[str, Any]], Trainer] | None = None
     steps: int = 100
     settings: Sequence[Setting] = ()
+    x_metric: str = ""  # plot against this metric (e.g. "evaluations") instead of the step number
+    log_loss: bool = False  # plot the loss on a log scale
 
     kind = "train"
     gated = True

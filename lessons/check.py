@@ -9,6 +9,7 @@ file and line it comes from.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +29,28 @@ def _where(exc: BaseException, lesson: Lesson, fallback: int) -> int:
     return line
 
 
+_CODE = re.compile(r"```.*?```|`[^`]*`", re.S)
+_DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d+|\d+(\.\d+)?e-?\d+")
+
+
+def computed_numbers_problem(text: object) -> str | None:
+    """Fixed text (a string, not a function) may not state decimals: they must come from the engine.
+
+    Whole numbers ("16 neurons") and code in backticks are fine.
+    """
+    if not isinstance(text, str):
+        return None
+    found = _DECIMAL.search(_CODE.sub("", text))
+    if found:
+        return f"the number {found.group(0)} is typed into fixed text: compute it with the engine (text=lambda: ...)"
+    return None
+
+
 def _static_problems(step: Step) -> list[str]:
     problems = []
+    number = computed_numbers_problem(step.text)
+    if number:
+        problems.append(number)
     if isinstance(step, ChoiceQuiz):
         if len(step.choices) < 2:
             problems.append("a choice quiz needs at least two choices")

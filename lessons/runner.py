@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.graph import topological_order
-from engine.trace import BackwardStep, ForwardStep, backward_trace, forward_trace
+from engine.trace import BackwardStep, Contribution, ForwardStep, backward_trace, forward_trace
 from engine.value import Value
 from lessons.api import (
     BackwardSteps,
@@ -27,10 +27,20 @@ from lessons.api import (
     Step,
     Train,
     Trainer,
+    close_enough,
     render,
 )
 
 __all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
+
+
+def parse_number(text: str) -> float | None:
+    """A finite number the learner typed (a typographic minus is fine), or None."""
+    try:
+        value = float(text.strip().replace("−", "-"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @dataclass
@@ -97,15 +107,62 @@ class BackwardState(StepState):
 
     Entering runs the whole backward pass to record it, then rewinds the
     grads to how they were just after seeding the root (root.grad = 1).
+    With `predict`, each input's new grad is a question before it is shown:
+    `asking` points at the contribution of the next node awaiting a guess.
     """
 
     trace: list[BackwardStep] = field(default_factory=list)
     position: int = 0  # nodes whose contributions have been applied
+    asking: int | None = None  # which contribution of trace[position] the learner must predict
+    tries: int = 0
+    feedback: str = ""
 
     def __post_init__(self) -> None:
         self.trace = list(backward_trace(self.step.graph))
         for record in reversed(self.trace):
             record.undo()
+        self._ask()
+
+    def _ask(self) -> None:
+        """Set up the question for the node at `position`, if there is one."""
+        self.tries = 0
+        self.asking = None
+        if self.step.predict and not self.done and self.trace[self.position].contributions:
+            self.asking = 0
+
+    @property
+    def question(self) -> tuple[BackwardStep, Contribution] | None:
+        if self.asking is None:
+            return None
+        record = self.trace[self.position]
+        return record, record.contributions[self.asking]
+
+    def guess(self, text: str) -> bool:
+        """Check a prediction of the asked input's grad; True if right."""
+        if self.question is None:
+            return False
+        record, c = self.question
+        given = parse_number(text)
+        if given is None:
+            self.feedback = "Please type a number, like -3 or 0.5."
+            return False
+        self.tries += 1
+        right = close_enough(given, c.grad_after)
+        if right:
+            self.feedback = "Right!"
+        elif self.tries < QuizState.REVEAL_AFTER:
+            self.feedback = "Not quite, try again: the grad it has, plus this node's grad × the local derivative."
+            return False
+        else:
+            self.feedback = f"Not quite: it is {c.grad_after:.4g}."
+        c.child.grad = c.grad_after  # revealed
+        self.asking += 1
+        self.tries = 0
+        if self.asking == len(record.contributions):
+            record.apply()
+            self.position += 1
+            self._ask()
+        return right
 
     @property
     def total(self) -> int:
@@ -120,22 +177,34 @@ class BackwardState(StepState):
         return self.position == self.total
 
     def advance(self) -> bool:
-        if self.done:
+        if self.done or self.asking is not None:
             return False
         self.trace[self.position].apply()
         self.position += 1
+        self._ask()
         return True
 
     def retreat(self) -> bool:
+        self.feedback = ""
+        if self.asking:  # take back the predictions already revealed at this node
+            for c in reversed(self.trace[self.position].contributions[: self.asking]):
+                c.child.grad = c.grad_before
+            self.asking = 0
+            return True
         if self.position == 0:
             return False
         self.position -= 1
         self.trace[self.position].undo()
+        self._ask()
         return True
 
     def finish(self) -> None:
-        while self.advance():
-            pass
+        """Reveal everything that is left, predictions included."""
+        self.feedback = ""
+        while not self.done:
+            self.trace[self.position].apply()
+            self.position += 1
+        self.asking = None
 
 
 @dataclass
@@ -157,14 +226,13 @@ class QuizState(StepState):
     def answer(self, text: str) -> bool:
         """Check the learner's answer (a number, or a choice's index as text); True if right."""
         step = self.step
-        try:
-            given = float(text.strip().replace("−", "-")) if isinstance(step, NumberQuiz) else int(text) - 1
-        except ValueError:
+        if isinstance(step, NumberQuiz):
+            given = parse_number(text)
+        else:
+            given = int(text) - 1 if text.strip().isdigit() else None
+        if given is None:
             number = isinstance(step, NumberQuiz)
             self.feedback = "Please type a number, like -3 or 0.5." if number else "Pick a choice."
-            return False
-        if isinstance(given, float) and not math.isfinite(given):
-            self.feedback = "Please type a finite number."
             return False
         if self.solved:
             return step.is_right(given)

@@ -49,6 +49,33 @@ def backward_lines(step: BackwardStep | None, root: Value, names: dict[Value, st
     return lines
 
 
+def prediction_lines(
+    step: BackwardStep, c: Contribution, names: dict[Value, str], done: BackwardStep | None
+) -> list[str]:
+    """The question of a predicting backward step-through: what will this input's grad be?"""
+    node, child = names[step.node], names[c.child]
+    lines = []
+    if done is not None and done.contributions:
+        lines.append("Revealed: " + chain_rule_line(done, done.contributions[-1], names))
+    head = f"{node}"
+    if step.node._op:
+        head += f" = {forward_formula(step.node, names)}"
+    lines.append(f"Now at {head}, with {node}.grad = {fmt(step.upstream)} (complete).")
+    lines.append(
+        f"Predict: what is {child}.grad after {node} passes its grad back? ({child}.grad is {fmt(c.grad_before)} now)"
+    )
+    return lines
+
+
+def prediction_hint(step: BackwardStep, c: Contribution, names: dict[Value, str]) -> str:
+    node, child = names[step.node], names[c.child]
+    symbolic = local_formula(step.node, c.position, names)
+    return (
+        f"{child}.grad += {node}.grad × ∂{node}/∂{child}, and ∂{node}/∂{child} = {symbolic}"
+        f" for {forward_formula(step.node, names) or node}."
+    )
+
+
 def forward_lines(step: ForwardStep | None, names: dict[Value, str], total: int) -> list[str]:
     """The step panel during a forward step-through."""
     if step is None:

@@ -97,8 +97,26 @@ def chain_rule():
         )
 
     yield Narrate(nudged)
+
+    x = Value(-1.5, label="x")
+    y = Value(4.0, label="y")
+    z = Value(3.0, label="z")
+    w = Value(0.5, label="w")
+    g = x * y
+    g.label = "g"
+    h = g + z
+    h.label = "h"
+    M = h * w
+    M.label = "M"
+    yield BackwardSteps(
+        "## Now you\n\nA new graph, M = (x·y + z)·w. This time **you** do backprop: at each node, "
+        "type the grad each input will have once the node has passed its grad back, then Enter. "
+        "Leaves have nothing to pass back: `n` moves past them.",
+        graph=M,
+        predict=True,
+    )
     yield Explore(
         "## Explore\n\nMove through the graph with ↑/↓: each node shows "
         "its formula and its local derivatives in numbers. Press `n` to finish.",
-        graph=L,
+        graph=M,
     )

@@ -75,9 +75,12 @@ def two_moons():
             "to settle. Try lr 3.0 or width 4 and compare the curves."
         )
 
+    demo_lr = linear_decay(1.0, 0.1, STEPS)
     yield ChoiceQuiz(
-        "## Why decay the learning rate?\n\nmicrograd's demo lowers the learning rate from 1.0 to 0.1 "
-        "during training. Why?",
+        lambda: (
+            f"## Why decay the learning rate?\n\nmicrograd's demo lowers the learning rate from {demo_lr(0):g} "
+            f"to {demo_lr(STEPS):g} during training. Why?"
+        ),
         choices=[
             "Big steps make fast progress early; small steps let the loss settle near a minimum.",
             "The gradients get larger as training goes on, so the rate must shrink to compensate.",

@@ -218,3 +218,33 @@ async def test_help_lists_every_key(make_app):
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
+
+
+async def test_predicting_each_grad_before_it_is_revealed(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("chain-rule", step=7)
+        await pilot.pause()
+        screen = app.screen
+        state = screen.run.state
+        assert isinstance(state, BackwardState) and state.question is not None
+        assert "Predict: what is h.grad" in str(screen.query_one("#detail").render())
+        tree = screen.query_one(GraphTree)
+        assert shown_grads(tree)["h"] == "?"
+        await pilot.press("h", "enter")  # a hint
+        await pilot.pause()
+        assert "∂M/∂h = w" in str(screen.query_one("#message").render())
+        await pilot.press(*"0.5", "enter")  # h.grad = M.grad × w = 0.5
+        await pilot.pause()
+        assert "Right" in str(screen.query_one("#quiz-feedback").render())
+        assert shown_grads(tree)["h"] == "0.5" and shown_grads(tree)["w"] == "?"
+        await pilot.press("9", "enter", "9", "enter")  # two wrong tries reveal w.grad = h = -3
+        await pilot.pause()
+        assert shown_grads(tree)["w"] == "-3"
+        assert "it is -3" in str(screen.query_one("#quiz-feedback").render())
+        assert screen.run.blocked
+        await pilot.press("tab", "e")  # leave the box; reveal everything
+        await pilot.pause()
+        assert state.done and not screen.run.blocked
+        assert shown_grads(tree)["x"] == engine_text(state.step.graph._prev[0]._prev[0]._prev[0].grad)

@@ -152,3 +152,24 @@ def test_cli_refuses_an_unknown_lesson_or_theme_with_exit_2():
     assert result.returncode == 2 and "no lesson 'no-such-lesson'" in result.stderr
     result = run_tutor("--theme", "no-such-theme")
     assert result.returncode == 2 and "ansi-dark" in result.stderr
+
+
+def test_check_refuses_decimals_typed_into_fixed_text_with_their_line(tmp_path):
+    path = write(
+        tmp_path,
+        "typed.py",
+        """
+        from engine import Value
+        from lessons.api import lesson, Narrate, NumberQuiz, fmt
+
+        @lesson(id="typed", title="Typed", summary="s", minutes=2, order=1)
+        def typed():
+            a = Value(0.5, label="a")
+            yield Narrate("The slope is 0.75 here; `Value(0.5)` in code is fine.")
+            yield Narrate(lambda: f"Computed: {fmt(a.data)}")
+            yield NumberQuiz("Whole numbers like 16 are fine. a?", answer=lambda: a.data)
+        """,
+    )
+    problems = check_catalog([tmp_path], shipped=False, report=lambda line: None)
+    assert [(p.file, p.line) for p in problems] == [(str(path), 8)]
+    assert "0.75" in problems[0].message

@@ -159,3 +159,35 @@ def test_every_shipped_lesson_can_be_walked_to_its_end(lesson_id):
         if not run.next():
             break
     assert run.at_end
+
+
+def test_predicting_backward_asks_for_each_inputs_grad_and_reveals_after_two_tries():
+    @lesson(id="p", title="P", summary="s", minutes=1, order=1)
+    def predicting():
+        L, _ = chain_graph()
+        yield BackwardSteps("you", graph=L, predict=True)
+
+    run = LessonRun(predicting)
+    state = run.state
+    record, c = state.question
+    assert record.node.label == "L" and c.child.label == "d"
+    assert not run.next() and run.blocked  # a prediction is due: n does not skip it
+    assert not state.guess("oops") and state.tries == 0
+    assert state.guess("-2")  # d.grad = L.grad × f = -2
+    assert c.child.grad == -2.0  # revealed at once
+    record, c = state.question
+    assert c.child.label == "f"
+    assert not state.guess("0") and state.question[1] is c
+    assert not state.guess("1") and "it is 4" in state.feedback  # second wrong try reveals
+    assert state.position == 1 and state.current.node.label == "L"
+    assert run.next()  # f is a leaf: no question, n moves on
+    record, c = state.question
+    assert record.node.label == "d" and c.child.label == "e"
+    assert state.guess("-2")
+    assert state.retreat()  # takes back the revealed e.grad, same node
+    assert c.child.grad == 0.0 and state.asking == 0
+    state.finish()
+    assert state.done and state.question is None and not run.blocked
+    reference, ref_nodes = chain_graph()
+    reference.backward()
+    assert {v.label: v.grad for v in topological_order(run.step.graph)} == grads(ref_nodes)

@@ -1,4 +1,4 @@
-"""A 2-D classifier's decision boundary as a text heatmap, with the data points on top.
+"""Text heatmaps: a 2-D classifier's decision boundary with its data, or a loss surface with a path.
 
 Each cell is coloured by the sign of the model's score at its centre and
 marked so that it reads without colour too: `·` where the model says the
@@ -18,14 +18,13 @@ def grid_points(
     xs: Sequence[Sequence[float]], cols: int, rows: int, margin: float = 0.3
 ) -> tuple[list[tuple[float, float]], tuple[float, float, float, float]]:
     """Cell centres over the data's bounding box (row 0 at the top), and the box."""
-    x0 = min(p[0] for p in xs) - margin
-    x1 = max(p[0] for p in xs) + margin
-    y0 = min(p[1] for p in xs) - margin
-    y1 = max(p[1] for p in xs) + margin
-    centres = [
-        (x0 + (c + 0.5) * (x1 - x0) / cols, y1 - (r + 0.5) * (y1 - y0) / rows) for r in range(rows) for c in range(cols)
-    ]
-    return centres, (x0, x1, y0, y1)
+    box = (
+        min(p[0] for p in xs) - margin,
+        max(p[0] for p in xs) + margin,
+        min(p[1] for p in xs) - margin,
+        max(p[1] for p in xs) + margin,
+    )
+    return grid_points_in(box, cols, rows), box
 
 
 def render_map(
@@ -66,3 +65,66 @@ class BoundaryMap(Static):
 
     def show_map(self, text: Text) -> None:
         self.update(text)
+
+
+SHADES = " .:-=+*#%@"  # low to high
+
+
+def render_surface(
+    values: Sequence[float],
+    cols: int,
+    rows: int,
+    box: tuple[float, float, float, float],
+    path: Sequence[Sequence[float]],
+) -> Text:
+    """A loss surface in shades (dark characters = high loss), with a path over it.
+
+    `values` are row-major over the grid of `grid_points_in(box, ...)`. The
+    path is drawn with `·` for the points visited, `S` where it started and
+    `@` where it is now; shades follow the logarithm of the loss, so the
+    floor of a valley stays visible.
+    """
+    import math
+
+    low = min(values)
+    logs = [math.log1p(v - low) for v in values]
+    top = max(logs) or 1.0
+    cells = [
+        [SHADES[min(len(SHADES) - 1, int(logs[r * cols + c] / top * (len(SHADES) - 1) + 0.5))] for c in range(cols)]
+        for r in range(rows)
+    ]
+    styles = [["dim" for _ in range(cols)] for _ in range(rows)]
+    x0, x1, y0, y1 = box
+
+    def cell(p: Sequence[float]) -> tuple[int, int] | None:
+        if not (x0 <= p[0] <= x1 and y0 <= p[1] <= y1):
+            return None
+        c = min(cols - 1, int((p[0] - x0) / (x1 - x0) * cols))
+        r = min(rows - 1, int((y1 - p[1]) / (y1 - y0) * rows))
+        return r, c
+
+    for i, p in enumerate(path):
+        at = cell(p)
+        if at is None:
+            continue
+        r, c = at
+        mark = "S" if i == 0 else "@" if i == len(path) - 1 else "o"
+        if cells[r][c] in ("S", "@") and mark == "o":
+            continue
+        cells[r][c] = mark
+        styles[r][c] = "bold yellow" if mark != "o" else "bold cyan"
+    text = Text(no_wrap=True, overflow="crop")
+    for r in range(rows):
+        for c in range(cols):
+            text.append(cells[r][c], styles[r][c])
+        if r < rows - 1:
+            text.append("\n")
+    return text
+
+
+def grid_points_in(box: tuple[float, float, float, float], cols: int, rows: int) -> list[tuple[float, float]]:
+    """Cell centres over `box` = (x0, x1, y0, y1), row 0 at the top."""
+    x0, x1, y0, y1 = box
+    return [
+        (x0 + (c + 0.5) * (x1 - x0) / cols, y1 - (r + 0.5) * (y1 - y0) / rows) for r in range(rows) for c in range(cols)
+    ]

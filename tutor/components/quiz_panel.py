@@ -34,7 +34,7 @@ class QuizPanel(Vertical):
         self.query_one("#quiz-choices").display = False
         number.display = True
         number.disabled = locked
-        if quiz is not self._asked:
+        if quiz != self._asked:
             self._asked = quiz
             number.value = ""
         if not locked:
@@ -45,7 +45,7 @@ class QuizPanel(Vertical):
         options = self.query_one("#quiz-choices", OptionList)
         self.query_one("#quiz-number").display = False
         options.display = True
-        if quiz is not self._asked:
+        if quiz != self._asked:
             self._asked = quiz
             options.clear_options()
             options.add_options([Option(f"{i + 1}. {choice}", id=str(i + 1)) for i, choice in enumerate(choices)])

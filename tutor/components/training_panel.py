@@ -30,18 +30,21 @@ class TrainingPanel(Vertical):
             text.append(f"{label} {value}")
         self.query_one("#train-status", Static).update(text)
 
-    def show_history(self, history: Sequence[dict[str, float]]) -> None:
+    def show_history(self, history: Sequence[dict[str, float]], x_metric: str = "", log_loss: bool = False) -> None:
+        """The loss (and accuracy, on the right) against the step, or against `x_metric`."""
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        steps = list(range(1, len(history) + 1))
+        xs = [h[x_metric] for h in history] if x_metric else list(range(1, len(history) + 1))
         if history:
-            plt.plot(steps, [h["loss"] for h in history], label="loss", marker="braille")
+            plt.plot(xs, [h["loss"] for h in history], label="loss", marker="braille")
             if "accuracy" in history[0]:
-                plt.plot(steps, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
+                plt.plot(xs, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
+            if log_loss and min(h["loss"] for h in history) > 0:
+                plt.yscale("log")
         plt.title("loss" + (" and accuracy (right)" if history and "accuracy" in history[0] else ""))
-        plt.xlabel("step")
+        plt.xlabel(x_metric or "step")
         plot.refresh()
 
     def show_map(self, text: Text | None) -> None:

@@ -21,10 +21,11 @@ from engine.explain import node_names
 from engine.value import Value
 from lessons.api import ChoiceQuiz, Lesson, NumberQuiz, render
 from lessons.runner import BackwardState, ForwardState, LessonRun, QuizState, TrainState
+from tutor.components.figure_view import FigureView
 from tutor.components.graph_tree import GraphTree
 from tutor.components.quiz_panel import QuizPanel
 from tutor.components.training_panel import TrainingPanel
-from tutor.step_text import backward_lines, forward_lines, node_details
+from tutor.step_text import backward_lines, forward_lines, node_details, prediction_hint, prediction_lines
 
 if TYPE_CHECKING:
     from tutor.app import TutorApp
@@ -84,6 +85,7 @@ class LessonScreen(Screen):
                 yield QuizPanel(id="quiz")
             with Vertical(id="lesson-right"):
                 yield GraphTree(id="graph")
+                yield FigureView(id="figure")
                 yield Static("", id="detail")
                 yield TrainingPanel(id="training")
         yield Static("", id="message")
@@ -103,6 +105,10 @@ class LessonScreen(Screen):
         self.query_one("#lesson-title", Static).update(title)
         self.query_one("#narration", Markdown).update(render(step.text))
         self._show_graph(step.graph, state)
+        figure = self.query_one(FigureView)
+        figure.display = step.figure is not None
+        if step.figure is not None:
+            figure.show_figure(step.figure)
         self._show_detail(state)
         self._show_quiz(state)
         self._show_training(state)
@@ -119,13 +125,15 @@ class LessonScreen(Screen):
         tree.can_focus = kind == "explore"
         if kind == "explore":
             tree.focus()
-        elif self.focused is not None and not (isinstance(self.run.state, QuizState) and self.focused.display):
+        elif self.focused is not None and not (self.query_one(QuizPanel).display and self.focused.display):
             self.set_focus(None)
 
     def _hint_line(self) -> str:
         run = self.run
         if run.at_end:
             return "[b]Lesson complete![/b]  q: back to the lessons"
+        if isinstance(run.state, BackwardState) and run.state.question is not None:
+            return "Type your prediction and press Enter.  h then Enter: a hint.  Tab then e: reveal all"
         if run.blocked:
             if isinstance(run.step, NumberQuiz):
                 hint = "  h then Enter: a hint." if render(run.step.hint) else ""
@@ -152,7 +160,11 @@ class LessonScreen(Screen):
         elif isinstance(state, BackwardState):
             visited = {s.node for s in state.trace[: state.position]}
             touched = visited | {c.child for s in state.trace[: state.position] for c in s.contributions}
+            if state.question is not None:
+                touched |= {c.child for c in state.question[0].contributions[: state.asking]}
             tree.current = state.current.node if state.current else graph
+            if state.question is not None:
+                tree.current = state.question[0].node
             shown = lambda v: (True, "final" if v in visited else "partial" if v in touched or v is graph else "hidden")  # noqa: E731
         tree.show_graph(graph, shown)
         if tree.current is not None:
@@ -163,6 +175,9 @@ class LessonScreen(Screen):
         lines: list[str] = []
         if isinstance(state, ForwardState):
             lines = forward_lines(state.current, self._names, state.total)
+        elif isinstance(state, BackwardState) and state.question is not None:
+            record, contribution = state.question
+            lines = prediction_lines(record, contribution, self._names, state.current)
         elif isinstance(state, BackwardState):
             lines = backward_lines(state.current, state.step.graph, self._names, state.total)
         elif self.run.step.kind == "explore":
@@ -175,7 +190,16 @@ class LessonScreen(Screen):
 
     def _show_quiz(self, state: Any) -> None:
         quiz = self.query_one(QuizPanel)
-        quiz.display = isinstance(state, QuizState)
+        predicting = isinstance(state, BackwardState) and state.question is not None
+        quiz.display = isinstance(state, QuizState) or predicting
+        if predicting:
+            quiz.ask_number((id(state), state.position, state.asking), escape(state.feedback))
+            return
+        if isinstance(state, BackwardState):
+            quiz.display = bool(state.feedback)  # the verdict on the last prediction
+            quiz.show_feedback(escape(state.feedback))
+            quiz.query_one("#quiz-number").display = False
+            quiz.query_one("#quiz-choices").display = False
         if not isinstance(state, QuizState):
             return
         step = state.step
@@ -203,7 +227,7 @@ class LessonScreen(Screen):
         ]
         status = {"ready": "ready: t to train", "running": "training", "paused": "paused", "stopped": "stopped"}
         panel.show_status(status.get(state.status, state.status), settings, len(state.history), state.step.steps)
-        panel.show_history(state.history)
+        panel.show_history(state.history, state.step.x_metric, state.step.log_loss)
         if boundary is not None or not state.history:
             panel.show_map(boundary)
 
@@ -214,6 +238,8 @@ class LessonScreen(Screen):
         if action == "to_end":
             return isinstance(state, ForwardState | BackwardState)
         if action == "hint":
+            if isinstance(state, BackwardState):
+                return state.question is not None
             return isinstance(state, QuizState) and bool(render(self.run.step.hint))
         if action in ("train", "stop"):
             return isinstance(state, TrainState)
@@ -249,6 +275,10 @@ class LessonScreen(Screen):
         self.show(message="Restarted from the first step.")
 
     def action_hint(self) -> None:
+        state = self.run.state
+        if isinstance(state, BackwardState) and state.question is not None:
+            self.show(message="Hint: " + escape(prediction_hint(*state.question, self._names)))
+            return
         self.show(message="Hint: " + escape(render(self.run.step.hint)))
 
     def action_help(self) -> None:
@@ -263,10 +293,14 @@ class LessonScreen(Screen):
     @on(QuizPanel.Answered)
     def _answered(self, event: QuizPanel.Answered) -> None:
         state = self.run.state
-        if not isinstance(state, QuizState):
-            return
         if event.text.strip().lower() in ("h", "hint", "?"):
             self.action_hint()
+            return
+        if isinstance(state, BackwardState):
+            state.guess(event.text)
+            self.show()
+            return
+        if not isinstance(state, QuizState):
             return
         state.answer(event.text)
         self.tutor.quiz_answered(self.lesson.id, self.run.index, state.tries, state.solved)
@@ -325,9 +359,14 @@ class LessonScreen(Screen):
         state.run(on_progress=progress, every=0.3)
 
     def _boundary(self, state: TrainState) -> Any:
-        from tutor.components.boundary_map import grid_points, render_map
+        """The picture beside the curves: a loss surface with its path, or a decision boundary."""
+        from tutor.components.boundary_map import grid_points, grid_points_in, render_map, render_surface
 
         trainer = state.trainer
+        surface = getattr(trainer, "surface", None)
+        if trainer is not None and surface is not None:
+            values = trainer.predict(grid_points_in(surface, MAP_COLS, MAP_ROWS))
+            return render_surface(values, MAP_COLS, MAP_ROWS, surface, list(trainer.path))
         points = getattr(trainer, "points", None)
         if trainer is None or points is None:
             return None
