@@ -4,30 +4,7 @@ The language is read by a whitelist (`program.py`) and never run as Python.
 This package has no Textual import; the screen lives with the app.
 """
 
-from tutor.playground.program import (
-    DEFAULT_LIMITS,
-    FUNCTIONS,
-    Built,
-    GradCheck,
-    Limits,
-    Program,
-    ProgramError,
-    Statement,
-    gradient_check,
-    parse,
-    run,
-)
+from tutor.playground import program
+from tutor.playground.program import *  # noqa: F403  (the package's API is the parser's)
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "FUNCTIONS",
-    "Built",
-    "GradCheck",
-    "Limits",
-    "Program",
-    "ProgramError",
-    "Statement",
-    "gradient_check",
-    "parse",
-    "run",
-]
+__all__ = program.__all__
