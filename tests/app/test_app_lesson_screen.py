@@ -248,3 +248,19 @@ async def test_predicting_each_grad_before_it_is_revealed(make_app):
         await pilot.pause()
         assert state.done and not screen.run.blocked
         assert shown_grads(tree)["x"] == engine_text(state.step.graph._prev[0]._prev[0]._prev[0].grad)
+
+
+async def test_quitting_while_training_stops_the_run(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("two-moons", step=2)
+        await pilot.pause()
+        state = app.screen.run.state
+        await pilot.press("t")
+        await pilot.pause(0.2)
+        assert state.status == "running"
+        await pilot.press("ctrl+q")
+    await app.workers.wait_for_complete()
+    assert state.status == "stopped"  # the screen's unmount told the worker to stop
+    assert 0 < len(state.history) < state.step.steps
