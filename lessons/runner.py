@@ -286,10 +286,16 @@ class TrainState(StepState):
         self.history = []
         self.status = "ready"
 
-    def run(self, on_progress: Callable[[], None] | None = None, every: float = 0.25) -> None:
+    def run(
+        self,
+        on_progress: Callable[[], None] | None = None,
+        every: float = 0.25,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
         """Train for the step's configured number of steps; blocking (the app calls it in a thread).
 
         `on_progress` is called at most every `every` seconds, and once at the end.
+        `cancelled()` is asked before each step: true stops the run (the app quitting).
         """
         if self.trainer is None or self.status in ("finished", "stopped"):
             self.reset()
@@ -298,10 +304,10 @@ class TrainState(StepState):
         self.status = "running"
         last = time.monotonic()
         for k in range(len(self.history), self.step.steps):
-            while self._pause.is_set() and not self._stop.is_set():
+            while self._pause.is_set() and not self._stop.is_set() and not cancelled():
                 self.status = "paused"
                 time.sleep(0.05)
-            if self._stop.is_set():
+            if self._stop.is_set() or cancelled():
                 self.status = "stopped"
                 break
             self.status = "running"
@@ -315,7 +321,7 @@ class TrainState(StepState):
                 on_progress()
         else:
             self.status = "finished"
-        if on_progress is not None:
+        if on_progress is not None and not cancelled():
             on_progress()
 
     def pause(self, paused: bool) -> None:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, Tree
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.explain import node_names
 from engine.value import Value
@@ -352,11 +352,14 @@ class LessonScreen(Screen):
 
     @work(thread=True, exclusive=True, group="train")
     def _train(self, state: TrainState) -> None:
+        worker = get_current_worker()
+
         def progress() -> None:
             boundary = self._boundary(state)
-            self.app.call_from_thread(self._training_progress, state, boundary)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._training_progress, state, boundary)
 
-        state.run(on_progress=progress, every=0.3)
+        state.run(on_progress=progress, every=0.3, cancelled=lambda: worker.is_cancelled)
 
     def _boundary(self, state: TrainState) -> Any:
         """The picture beside the curves: a loss surface with its path, or a decision boundary."""
