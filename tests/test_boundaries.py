@@ -18,6 +18,7 @@ ENGINE_FORBIDDEN = ("lessons", "tutor", "textual", "textual_plotext", "plotext",
 LESSONS_FORBIDDEN = ("textual", "textual_plotext", "tutor.app", "tutor.components", "tutor.screens")
 ENGINE_MODULES = ["engine", "engine.nn", "engine.optim", "engine.losses", "engine.data", "engine.gradcheck"]
 ENGINE_MODULES += ["engine.trace", "engine.explain", "engine.graph", "engine.value"]
+ENGINE_MODULES += ["engine.tensor", "engine.tensor_nn", "engine.names"]
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
