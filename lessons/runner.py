@@ -34,6 +34,20 @@ from lessons.api import (
 __all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
 
 
+def traces_for(graph: Any) -> tuple[Callable, Callable]:
+    """The forward and backward trace functions for a graph of Values, or of Tensors."""
+    if isinstance(graph, Value):
+        return forward_trace, backward_trace
+    from engine import tensor  # numpy: only when a lesson steps through a tensor graph
+
+    return tensor.forward_trace, tensor.backward_trace
+
+
+def _copy(x: Any) -> Any:
+    """Floats are immutable; arrays are copied so later in-place updates do not reach the snapshot."""
+    return x.copy() if hasattr(x, "copy") else x
+
+
 def parse_number(text: str) -> float | None:
     """A finite number the learner typed (a typographic minus is fine), or None."""
     try:
@@ -71,7 +85,7 @@ class ForwardState(StepState):
     position: int = 0  # nodes computed so far
 
     def __post_init__(self) -> None:
-        self.trace = forward_trace(self.step.graph)
+        self.trace = traces_for(self.step.graph)[0](self.step.graph)
 
     @property
     def total(self) -> int:
@@ -118,7 +132,7 @@ class BackwardState(StepState):
     feedback: str = ""
 
     def __post_init__(self) -> None:
-        self.trace = list(backward_trace(self.step.graph))
+        self.trace = list(traces_for(self.step.graph)[1](self.step.graph))
         for record in reversed(self.trace):
             record.undo()
         self._ask()
@@ -367,7 +381,7 @@ class LessonRun:
         if not self.steps:
             raise ValueError(f"lesson {self.lesson.id!r} has no steps")
         self.states: list[StepState | None] = [None] * len(self.steps)
-        self._saved: dict[int, dict[Value, tuple[float, float]]] = {}  # values as they were on leaving step i
+        self._saved: dict[int, dict[Value, tuple[Any, Any]]] = {}  # values as they were on leaving step i
         self.index = 0
         self._enter(0)
 
@@ -439,10 +453,10 @@ class LessonRun:
                 seen.update(dict.fromkeys(state.trainer.parameters()))
         return list(seen)
 
-    def _snapshot(self) -> dict[Value, tuple[float, float]]:
-        return {v: (v.data, v.grad) for v in self._values()}
+    def _snapshot(self) -> dict[Value, tuple[Any, Any]]:
+        return {v: (_copy(v.data), _copy(v.grad)) for v in self._values()}
 
     @staticmethod
-    def _restore(saved: dict[Value, tuple[float, float]]) -> None:
+    def _restore(saved: dict[Value, tuple[Any, Any]]) -> None:
         for v, (data, grad) in saved.items():
-            v.data, v.grad = data, grad
+            v.data, v.grad = _copy(data), _copy(grad)

@@ -6,9 +6,12 @@ command line and the app say the same thing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.explain import fmt, forward_formula, forward_numbers, local_formula
 from engine.trace import BackwardStep, Contribution, ForwardStep
 from engine.value import Value
+from tutor.node_words import describe, formula, is_tensor
 
 
 def _paren(x: float) -> str:
@@ -30,8 +33,19 @@ def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]
     return line + f" → {child}.grad = {fmt(c.grad_before)} + {_paren(c.added)} = {fmt(c.grad_after)}"
 
 
+def tensor_chain_rule_line(step: Any, c: Any, names: dict[Any, str]) -> str:
+    """`W.grad += x.T @ g → 3×4 mean 0.1 max|·| 2`: the rule in names, then what it added."""
+    from engine.tensor import grad_formula
+
+    node, child = names[step.node], names[c.child]
+    rule = grad_formula(step.node, c.position, names)
+    return f"{child}.grad += {rule}   (g = {node}.grad) → adds {describe(c.added)}"
+
+
 def backward_lines(step: BackwardStep | None, root: Value, names: dict[Value, str], total: int) -> list[str]:
     """The step panel during a backward step-through."""
+    if step is not None and is_tensor(step.node):
+        return _tensor_backward_lines(step, root, names, total)
     if step is None:
         return [
             f"Backprop starts at the output: {names[root]}.grad = ∂{names[root]}/∂{names[root]} = 1.",
@@ -46,6 +60,18 @@ def backward_lines(step: BackwardStep | None, root: Value, names: dict[Value, st
         lines.append(f"{node} is a leaf (an input or a parameter): nothing to pass back; its grad is final.")
         return lines
     lines += [chain_rule_line(step, c, names) for c in step.contributions]
+    return lines
+
+
+def _tensor_backward_lines(step: Any, root: Any, names: dict[Any, str], total: int) -> list[str]:
+    node = names[step.node]
+    head = f"Step {step.index + 1}/{total}: {node}"
+    if step.node._op:
+        head += f" = {formula(step.node, names)}"
+    lines = [head + f"   {node}.grad is complete: {describe(step.upstream)}"]
+    if not step.contributions:
+        lines.append(f"{node} is a leaf (an input or a parameter): nothing to pass back; its grad is final.")
+    lines += [tensor_chain_rule_line(step, c, names) for c in step.contributions]
     return lines
 
 
@@ -81,6 +107,9 @@ def forward_lines(step: ForwardStep | None, names: dict[Value, str], total: int)
     if step is None:
         return [f"The forward pass computes the {total} nodes in order, inputs first. Press n to compute the first."]
     node = step.node
+    if is_tensor(node):
+        what = f"= {formula(node, names)} " if node._op else "is an input (a leaf): "
+        return [f"Step {step.index + 1}/{total}: {names[node]} {what}→ {describe(step.value)}"]
     head = f"Step {step.index + 1}/{total}: "
     if not node._op:
         return [head + f"{names[node]} = {fmt(step.value)} is an input (a leaf): given, not computed."]
@@ -90,6 +119,8 @@ def forward_lines(step: ForwardStep | None, names: dict[Value, str], total: int)
 def node_details(node: Value, names: dict[Value, str]) -> list[str]:
     """What free exploration shows for the node under the cursor."""
     name = names.get(node, "?")
+    if is_tensor(node):
+        return _tensor_details(node, name, names)
     if not node._op:
         lines = [f"{name} is a leaf: data {fmt(node.data)}, grad {fmt(node.grad)}"]
     else:
@@ -98,4 +129,14 @@ def node_details(node: Value, names: dict[Value, str]) -> list[str]:
         for i, child in enumerate(node._prev):
             symbolic = local_formula(node, i, names)
             lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(node._local[i])}")
+    return lines
+
+
+def _tensor_details(node: Any, name: str, names: dict[Any, str]) -> list[str]:
+    from engine.tensor import grad_formula
+
+    head = f"{name} = {formula(node, names)}" if node._op else f"{name} is a leaf"
+    lines = [f"{head}: data {describe(node.data)}", f"  grad {describe(node.grad)}"]
+    for i, child in enumerate(node._prev):
+        lines.append(f"  ∂L/∂{names.get(child, '?')} = {grad_formula(node, i, names)}   (g = {name}.grad)")
     return lines

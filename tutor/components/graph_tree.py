@@ -15,8 +15,9 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from engine.explain import fmt, forward_formula, node_names
+from engine.explain import node_names
 from engine.value import Value
+from tutor.node_words import describe, formula
 
 # How a node's numbers are shown: "hidden" (not computed yet), "partial" (grad still filling in), "final".
 Shown = Callable[[Value], tuple[bool, str]]
@@ -105,10 +106,10 @@ class GraphTree(Tree[Value]):
         is_current = node is self.current
         text.append(name, "bold reverse" if is_current else "bold")
         if node._op:
-            text.append(f" = {forward_formula(node, self._names)}")
+            text.append(f" = {formula(node, self._names)}")
         if computed:
             text.append("  data ", "dim")
-            text.append(fmt(node.data))
+            text.append(describe(node.data, brief=True))
         else:
             text.append("  data ?", "dim")
         if grad_state == "hidden":
@@ -118,7 +119,7 @@ class GraphTree(Tree[Value]):
             style = "bold" if grad_state == "final" else "dim italic"
             if node in self.marked:
                 style += " underline"
-            text.append(fmt(node.grad), style)
+            text.append(describe(node.grad, brief=True), style)
         return text
 
     def refresh_nodes(self, nodes: Iterable[Value]) -> None:

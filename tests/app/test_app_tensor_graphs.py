@@ -1,0 +1,69 @@
+"""A tensor graph steps through the lesson screen like a scalar one, with shapes instead of numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.tensor import Tensor
+from lessons.api import BackwardSteps, ForwardSteps, NumberQuiz, lesson
+from lessons.runner import BackwardState, LessonRun
+from tutor.components.graph_tree import GraphTree
+from tutor.node_words import describe
+from tutor.screens.lesson import LessonScreen
+
+
+def tensor_lesson():
+    holder = {}
+
+    @lesson(id="tensor-steps", title="Tensor steps", summary="s", minutes=2, order=999)
+    def tensor_steps():
+        rng = np.random.default_rng(0)
+        x = Tensor(rng.normal(size=(4, 3)), label="x")
+        W = Tensor(rng.normal(size=(3, 2)), label="W")
+        h = (x @ W).tanh()
+        h.label = "h"
+        L = (h * h).mean()
+        L.label = "L"
+        holder.update(x=x, W=W, h=h, L=L)
+        yield ForwardSteps("forward", graph=L)
+        yield BackwardSteps("backward", graph=L)
+        yield NumberQuiz("W.grad[0, 0]?", answer=lambda: float(W.grad[0, 0]))
+
+    return tensor_steps, holder
+
+
+def test_a_tensor_backward_step_through_ends_with_the_engines_grads():
+    lesson_, held = tensor_lesson()
+    run = LessonRun(lesson_)
+    run.finish_step()
+    run.next()
+    assert isinstance(run.state, BackwardState)
+    run.finish_step()
+    W = held["W"]
+    got = W.grad.copy()
+    W.grad = np.zeros_like(W.grad)  # leaves accumulate: start the reference backward from zero
+    held["x"].grad = np.zeros_like(held["x"].grad)
+    held["L"].backward()
+    np.testing.assert_array_equal(got, W.grad)
+    run.next()
+    assert run.state.answer(repr(float(W.grad[0, 0])))
+
+
+async def test_the_tree_and_panel_show_shapes_and_the_rule(make_app):
+    lesson_, held = tensor_lesson()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(LessonScreen(lesson_))
+        await pilot.pause()
+        await pilot.press("e", "n")  # through the forward pass, onto the backward pass
+        await pilot.pause()
+        screen = app.screen
+        for _ in range(3):  # L, then h*h, then h = tanh(...)
+            await pilot.press("n")
+            await pilot.pause()
+        detail = str(screen.query_one("#detail").render())
+        assert "h = tanh(" in detail and "g * (1 - h²)" in detail
+        tree = screen.query_one(GraphTree)
+        label = tree._value_nodes[held["h"]].label.plain
+        assert "4×2 mean" in label and describe(held["h"].data, brief=True) in label
