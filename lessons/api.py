@@ -210,7 +210,8 @@ class Trainer(Protocol):
     """What a `Train` step drives: one optimisation step at a time.
 
     `step(k)` runs step k (0-based) and returns its metrics, at least
-    {"loss": ...}; "accuracy" is plotted too when present. Optionally, for a
+    {"loss": ...}; "accuracy" is plotted too when present (right axis), and
+    so is any other metric whose name contains "loss" ("dev loss"). Optionally, for a
     picture beside the curves:
 
     - a 2-D classifier offers `points` (X, y as lists, labels -1/+1) and

@@ -35,3 +35,15 @@ def shown_grads(tree: GraphTree) -> dict[str, str]:
 
 def engine_text(x: float) -> str:
     return fmt(x)
+
+
+async def open_from_browser(pilot, app, lesson_id: str) -> None:
+    """Move the browser's cursor to a lesson with j, as a learner would, and press Enter."""
+    options = app.screen.query_one("#lesson-list")
+    for _ in range(len(options.options)):
+        if options.get_option_at_index(options.highlighted).id == lesson_id:
+            break
+        await pilot.press("j")
+    assert options.get_option_at_index(options.highlighted).id == lesson_id
+    await pilot.press("enter")
+    await pilot.pause()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import engine_text, shown_grads
+from conftest import engine_text, open_from_browser, shown_grads
 
 from engine import Value
 from engine.trace import backward_trace
@@ -32,8 +32,7 @@ def reference_steps():
 async def open_chain_rule(pilot, app):
     await pilot.pause()
     assert isinstance(app.screen, LessonBrowser)
-    await pilot.press("enter")  # the first lesson in the list is the chain-rule lesson
-    await pilot.pause()
+    await open_from_browser(pilot, app, "chain-rule")
     screen = app.screen
     assert isinstance(screen, LessonScreen) and screen.lesson.id == "chain-rule"
     return screen

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import open_from_browser
+
 from tutor.progress import DONE, IN_PROGRESS, Progress
 from tutor.screens.browser import LessonBrowser
 from tutor.screens.lesson import LessonScreen
@@ -46,7 +48,8 @@ async def test_reopening_offers_to_resume_where_the_learner_left_off(make_app, t
     app = make_app(data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("enter", "n", "e", "n")  # chain-rule, through the forward pass, onto the quiz
+        await open_from_browser(pilot, app, "chain-rule")
+        await pilot.press("n", "e", "n")  # through the forward pass, onto the quiz
         await pilot.press(*"-2", "enter")
         await pilot.pause()
         await pilot.press("n")  # onto the backward pass: step 4
@@ -75,8 +78,9 @@ async def test_declining_to_resume_shows_the_browser_with_progress_marks(make_ap
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, LessonBrowser)
-        prompts = [str(o.prompt) for o in app.screen.query_one("#lesson-list").options]
-        assert prompts[0].startswith("…") and prompts[1].startswith("✓")
+        prompts = {o.id: str(o.prompt) for o in app.screen.query_one("#lesson-list").options}
+        assert prompts["chain-rule"].startswith("…") and prompts["two-moons"].startswith("✓")
+        assert all(p.startswith("·") for i, p in prompts.items() if i not in ("chain-rule", "two-moons"))
 
 
 async def test_finishing_a_lesson_marks_it_done(make_app, tmp_path):

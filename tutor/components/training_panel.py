@@ -39,6 +39,9 @@ class TrainingPanel(Vertical):
         xs = [h[x_metric] for h in history] if x_metric else list(range(1, len(history) + 1))
         if history:
             plt.plot(xs, [h["loss"] for h in history], label="loss", marker="braille")
+            for name in history[-1]:  # other losses (e.g. "dev loss") share the left axis
+                if name not in ("loss", "accuracy", x_metric) and "loss" in name:
+                    plt.plot(xs, [h.get(name, float("nan")) for h in history], label=name, marker="braille")
             if "accuracy" in history[0]:
                 plt.plot(xs, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
             if log_loss and min(h["loss"] for h in history) > 0:

@@ -61,7 +61,14 @@ class LessonBrowser(Screen):
         options = self.query_one("#lesson-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        options.add_options([Option(self._prompt(lesson), id=lesson.id) for lesson in self.tutor.catalog.lessons])
+        entries: list[Option | None] = []
+        track = None
+        for lesson in self.tutor.catalog.lessons:
+            if lesson.track != track and track is not None:
+                entries.append(None)  # a separator line between tracks
+            track = lesson.track
+            entries.append(Option(self._prompt(lesson), id=lesson.id))
+        options.add_options(entries)
         if self.tutor.catalog.lessons:
             options.highlighted = highlighted if highlighted is not None else 0
         errors = self.tutor.catalog.errors
