@@ -36,6 +36,7 @@ __all__ = [
     "BackwardSteps",
     "ChoiceQuiz",
     "Explore",
+    "ExpressionQuiz",
     "Figure",
     "ForwardSteps",
     "Lesson",
@@ -204,6 +205,43 @@ class ChoiceQuiz(Step):
 
     def is_right(self, choice: int) -> bool:
         return choice == self.solution()
+
+
+@dataclass
+class ExpressionQuiz(Step):
+    """The learner types an array expression (`(probs - onehot) / n`) over the arrays in `names`.
+
+    It is read by a whitelist (`lessons.expressions`), never run as Python,
+    and is right when its result has the shape of `answer()` and matches it
+    within `tolerance`. `solution` is an expression that is right: shown after
+    two wrong tries, and checked by `python -m tutor check`.
+    """
+
+    names: Callable[[], dict[str, Any]] | None = None
+    answer: Callable[[], Any] | None = None
+    solution: str = ""
+    hint: Text = ""
+    explanation: Text = ""
+    tolerance: float = 1e-6
+
+    kind = "expression-quiz"
+    gated = True
+
+    def judge(self, text: str) -> tuple[bool, str]:
+        """(right?, what to tell the learner); raises lessons.expressions.ExpressionError for a refused text."""
+        import numpy as np
+
+        from lessons.expressions import evaluate
+
+        got = np.asarray(evaluate(text, self.names() if self.names else {}), dtype=float)
+        expected = np.asarray(self.answer(), dtype=float)
+        if got.shape != expected.shape:
+            return False, f"your result has shape {got.shape}; the answer has shape {expected.shape}."
+        gap = float(np.max(np.abs(got - expected))) if got.size else 0.0
+        scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+        if gap <= self.tolerance * scale:
+            return True, ""
+        return False, f"the shape is right, but the numbers differ by up to {gap:.3g}."
 
 
 class Trainer(Protocol):

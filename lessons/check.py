@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from lessons.api import ChoiceQuiz, Lesson, NumberQuiz, Step, Train, render
+from lessons.api import ChoiceQuiz, ExpressionQuiz, Lesson, NumberQuiz, Step, Train, render
 from lessons.catalog import Catalog, LessonError, load_catalog
 from lessons.runner import LessonRun
 
@@ -56,7 +56,9 @@ def _static_problems(step: Step) -> list[str]:
             problems.append("a choice quiz needs at least two choices")
         elif not 0 <= step.solution() < len(step.choices):
             problems.append(f"answer index {step.solution()} is not one of the {len(step.choices)} choices")
-    if isinstance(step, NumberQuiz | ChoiceQuiz) and not render(step.text).strip():
+    if isinstance(step, ExpressionQuiz) and (step.names is None or step.answer is None or not step.solution):
+        problems.append("an expression quiz needs names=..., answer=... and solution='...'")
+    if isinstance(step, NumberQuiz | ChoiceQuiz | ExpressionQuiz) and not render(step.text).strip():
         problems.append("a quiz needs a question (its text)")
     if isinstance(step, NumberQuiz) and not math.isfinite(step.solution()):
         problems.append(f"the answer is not a finite number: {step.solution()}")

@@ -21,6 +21,7 @@ from engine.value import Value
 from lessons.api import (
     BackwardSteps,
     ChoiceQuiz,
+    ExpressionQuiz,
     ForwardSteps,
     Lesson,
     NumberQuiz,
@@ -240,6 +241,8 @@ class QuizState(StepState):
     def answer(self, text: str) -> bool:
         """Check the learner's answer (a number, or a choice's index as text); True if right."""
         step = self.step
+        if isinstance(step, ExpressionQuiz):
+            return self._answer_expression(step, text)
         if isinstance(step, NumberQuiz):
             given = parse_number(text)
         else:
@@ -261,6 +264,29 @@ class QuizState(StepState):
             self.feedback = "Not quite, try again" + (" (h for a hint)." if render(step.hint) else ".")
         return False
 
+    def _answer_expression(self, step: ExpressionQuiz, text: str) -> bool:
+        from lessons.expressions import ExpressionError
+
+        if not text.strip():
+            self.feedback = "Type an expression, like (probs - onehot) / n."
+            return False
+        try:
+            right, why = step.judge(text)
+        except ExpressionError as exc:  # refused or failing: says why, costs no try
+            self.feedback = f"Cannot use that: {exc}"
+            return False
+        if self.solved:
+            return right
+        self.tries += 1
+        if right:
+            self.solved = True
+            self.feedback = "Right! " + render(step.explanation)
+        elif self.revealed:
+            self.feedback = f"Not quite: {why} One answer: {step.solution}   " + render(step.explanation)
+        else:
+            self.feedback = f"Not quite: {why} Try again" + (" (h for a hint)." if render(step.hint) else ".")
+        return right
+
     def solution_text(self) -> str:
         step = self.step
         if isinstance(step, NumberQuiz):
@@ -270,7 +296,12 @@ class QuizState(StepState):
     def finish(self) -> None:
         """Answer with the solution, as the headless check does."""
         step = self.step
-        solution = f"{step.solution()!r}" if isinstance(step, NumberQuiz) else str(step.solution() + 1)
+        if isinstance(step, ExpressionQuiz):
+            solution = step.solution
+        elif isinstance(step, NumberQuiz):
+            solution = f"{step.solution()!r}"
+        else:
+            solution = str(step.solution() + 1)
         if not self.answer(solution) and not self.solved:
             raise AssertionError(f"the quiz does not accept its own solution {solution}")
 
@@ -357,7 +388,7 @@ def state_for(step: Step) -> StepState:
         return ForwardState(step)
     if isinstance(step, BackwardSteps):
         return BackwardState(step)
-    if isinstance(step, NumberQuiz | ChoiceQuiz):
+    if isinstance(step, NumberQuiz | ChoiceQuiz | ExpressionQuiz):
         return QuizState(step)
     if isinstance(step, Train):
         return TrainState(step)

@@ -140,3 +140,15 @@ def _tensor_details(node: Any, name: str, names: dict[Any, str]) -> list[str]:
     for i, child in enumerate(node._prev):
         lines.append(f"  ∂L/∂{names.get(child, '?')} = {grad_formula(node, i, names)}   (g = {name}.grad)")
     return lines
+
+
+def expression_help(quiz: Any) -> list[str]:
+    """What an expression quiz lets the learner use: its arrays (with shapes) and the functions."""
+    from lessons.expressions import FUNCTIONS
+
+    names = quiz.names() if quiz.names else {}
+    parts = [f"{name} {describe(value, brief=True)}" for name, value in names.items()]
+    return [
+        "You can use: " + ", ".join(parts),
+        "with + - * / ** @  .T  and " + " ".join(FUNCTIONS) + "   (axis=, keepdims=True)",
+    ]

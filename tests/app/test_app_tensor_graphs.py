@@ -67,3 +67,34 @@ async def test_the_tree_and_panel_show_shapes_and_the_rule(make_app):
         tree = screen.query_one(GraphTree)
         label = tree._value_nodes[held["h"]].label.plain
         assert "4×2 mean" in label and describe(held["h"].data, brief=True) in label
+
+
+async def test_an_expression_quiz_on_screen(make_app):
+    from lessons.api import ExpressionQuiz
+
+    rng = np.random.default_rng(1)
+    probs, onehot = rng.random((4, 3)), np.eye(3)[[0, 1, 2, 0]]
+
+    @lesson(id="expr-screen", title="Expr", summary="s", minutes=1, order=999)
+    def expr_screen():
+        yield ExpressionQuiz(
+            "dlogits = ?",
+            names=lambda: {"probs": probs, "onehot": onehot, "n": 4.0},
+            answer=lambda: (probs - onehot) / 4,
+            solution="(probs - onehot) / n",
+            hint="softmax minus one-hot",
+        )
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(LessonScreen(expr_screen))
+        await pilot.pause()
+        screen = app.screen
+        assert "You can use: probs 4×3" in str(screen.query_one("#detail").render())
+        await pilot.press(*"probs.T", "enter")
+        await pilot.pause()
+        assert "shape (3, 4)" in str(screen.query_one("#quiz-feedback").render())
+        await pilot.press(*"(probs-onehot)/n", "enter")
+        await pilot.pause()
+        assert screen.run.state.solved

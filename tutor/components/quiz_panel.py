@@ -29,10 +29,15 @@ class QuizPanel(Vertical):
         yield OptionList(id="quiz-choices")
         yield Static("", id="quiz-feedback")
 
-    def ask_number(self, quiz: object, feedback: str = "", locked: bool = False) -> None:
+    def ask_number(
+        self, quiz: object, feedback: str = "", locked: bool = False, placeholder: str = "type a number, Enter to check"
+    ) -> None:
+        """A one-line answer box (a number, or an expression with a wider box)."""
         number = self.query_one("#quiz-number", Input)
         self.query_one("#quiz-choices").display = False
         number.display = True
+        number.placeholder = placeholder
+        number.set_class(not placeholder.startswith("type a number"), "-wide")
         number.disabled = locked
         if quiz != self._asked:
             self._asked = quiz

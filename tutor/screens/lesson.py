@@ -19,13 +19,20 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.explain import node_names
 from engine.value import Value
-from lessons.api import ChoiceQuiz, Lesson, NumberQuiz, render
+from lessons.api import ChoiceQuiz, ExpressionQuiz, Lesson, NumberQuiz, render
 from lessons.runner import BackwardState, ForwardState, LessonRun, QuizState, TrainState
 from tutor.components.figure_view import FigureView
 from tutor.components.graph_tree import GraphTree
 from tutor.components.quiz_panel import QuizPanel
 from tutor.components.training_panel import TrainingPanel
-from tutor.step_text import backward_lines, forward_lines, node_details, prediction_hint, prediction_lines
+from tutor.step_text import (
+    backward_lines,
+    expression_help,
+    forward_lines,
+    node_details,
+    prediction_hint,
+    prediction_lines,
+)
 
 if TYPE_CHECKING:
     from tutor.app import TutorApp
@@ -38,6 +45,7 @@ KIND_NAMES = {
     "backward": "Backward pass",
     "number-quiz": "Quiz",
     "choice-quiz": "Quiz",
+    "expression-quiz": "Your formula",
     "train": "Training",
 }
 
@@ -101,7 +109,8 @@ class LessonScreen(Screen):
 
     def show(self, *, message: str = "") -> None:
         run, step, state = self.run, self.run.step, self.run.state
-        title = f" {escape(self.lesson.title)}  ·  step {run.index + 1}/{len(run.steps)}  ·  {KIND_NAMES[step.kind]}"
+        kind = KIND_NAMES.get(step.kind, step.kind)
+        title = f" {escape(self.lesson.title)}  ·  step {run.index + 1}/{len(run.steps)}  ·  {kind}"
         self.query_one("#lesson-title", Static).update(title)
         self.query_one("#narration", Markdown).update(render(step.text))
         self._show_graph(step.graph, state)
@@ -135,6 +144,8 @@ class LessonScreen(Screen):
         if isinstance(run.state, BackwardState) and run.state.question is not None:
             return "Type your prediction and press Enter.  h then Enter: a hint.  Tab then e: reveal all"
         if run.blocked:
+            if isinstance(run.step, ExpressionQuiz):
+                return "Type an expression and press Enter.  h then Enter: a hint.  Tab: leave the box"
             if isinstance(run.step, NumberQuiz):
                 hint = "  h then Enter: a hint." if render(run.step.hint) else ""
                 return "Type your answer and press Enter." + hint + "  Tab: leave the box"
@@ -180,6 +191,8 @@ class LessonScreen(Screen):
             lines = prediction_lines(record, contribution, self._names, state.current)
         elif isinstance(state, BackwardState):
             lines = backward_lines(state.current, state.step.graph, self._names, state.total)
+        elif isinstance(self.run.step, ExpressionQuiz) and not state.done:
+            lines = expression_help(self.run.step)
         elif self.run.step.kind == "explore":
             node = self.query_one(GraphTree).cursor_node
             value = node.data if node is not None else None
@@ -207,6 +220,8 @@ class LessonScreen(Screen):
         feedback = escape(state.feedback)
         if isinstance(step, ChoiceQuiz):
             quiz.ask_choice(state, list(step.choices), feedback, locked)
+        elif isinstance(step, ExpressionQuiz):
+            quiz.ask_number(state, feedback, locked, placeholder="type an expression, Enter to check")
         else:
             quiz.ask_number(state, feedback, locked)
         if locked:
