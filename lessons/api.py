@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BackwardSteps",
     "ChoiceQuiz",
+    "Do",
     "Explore",
     "ExpressionQuiz",
     "Figure",
@@ -119,6 +120,19 @@ class Step:
 @dataclass
 class Narrate(Step):
     """Text to read, optionally with a graph beside it."""
+
+    kind = "narrate"
+
+
+@dataclass
+class Do(Step):
+    """Text, and an action run each time the learner arrives at this step (say, `model.zero_grad()`).
+
+    Going back undoes it: the tutor restores the data and grads of every Value
+    the lesson shows (give the step `graph=` so the Values it changes are known).
+    """
+
+    action: Callable[[], object] | None = None
 
     kind = "narrate"
 

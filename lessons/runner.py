@@ -21,6 +21,7 @@ from engine.value import Value
 from lessons.api import (
     BackwardSteps,
     ChoiceQuiz,
+    Do,
     ExpressionQuiz,
     ForwardSteps,
     Lesson,
@@ -392,6 +393,8 @@ def state_for(step: Step) -> StepState:
         return QuizState(step)
     if isinstance(step, Train):
         return TrainState(step)
+    if isinstance(step, Do) and step.action is not None:
+        step.action()
     return StepState(step)
 
 

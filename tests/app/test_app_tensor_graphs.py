@@ -98,3 +98,25 @@ async def test_an_expression_quiz_on_screen(make_app):
         await pilot.press(*"(probs-onehot)/n", "enter")
         await pilot.pause()
         assert screen.run.state.solved
+
+
+async def test_log_axis_figures_redraw_without_error(make_app):
+    from lessons.api import Figure, Narrate, Series
+
+    @lesson(id="log-figure", title="Log", summary="s", minutes=1, order=999)
+    def log_figure():
+        hs = [10.0**-k for k in range(1, 8)]
+        yield Narrate("errors", figure=Figure([Series("error", hs, [h * h for h in hs])], xlog=True, ylog=True))
+        yield NumberQuiz("2?", answer=2.0)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(LessonScreen(log_figure))
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)  # a redraw
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        figure = app.screen.query_one("#figure")
+        assert figure.display and "log10" in str(figure.render())

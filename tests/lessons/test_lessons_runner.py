@@ -191,3 +191,27 @@ def test_predicting_backward_asks_for_each_inputs_grad_and_reveals_after_two_tri
     reference, ref_nodes = chain_graph()
     reference.backward()
     assert {v.label: v.grad for v in topological_order(run.step.graph)} == grads(ref_nodes)
+
+
+def test_a_do_step_acts_on_arrival_and_going_back_undoes_it():
+    from lessons.api import Do
+
+    @lesson(id="do", title="Do", summary="s", minutes=1, order=1)
+    def do_lesson():
+        L, nodes = chain_graph()
+        yield BackwardSteps("first", graph=L)
+        yield Do("again", action=L.backward, graph=L)
+        yield Narrate(lambda: f"a.grad is {nodes['a'].grad}", graph=L)
+
+    run = LessonRun(do_lesson)
+    run.finish_step()
+    a = next(v for v in topological_order(run.step.graph) if v.label == "a")
+    run.next()
+    assert a.grad == 12.0  # the second backward accumulated into the leaf
+    run.previous()
+    assert a.grad == 6.0
+    run.next()
+    assert a.grad == 12.0
+    run.go_to(2)
+    a = next(v for v in topological_order(run.step.graph) if v.label == "a")
+    assert a.grad == 12.0  # resuming replays the action too

@@ -9,16 +9,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tutor.components.boundary_map import BoundaryMap
+from tutor.components.plot import TutorPlot, log10_or_none
 
 
 class TrainingPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="train-status")
         with Horizontal(id="train-views"):
-            yield PlotextPlot(id="train-plot")
+            yield TutorPlot(id="train-plot")
             yield BoundaryMap("", id="train-map")
 
     def show_status(self, status: str, settings: Sequence[tuple[str, str, Any]], step: int, steps: int) -> None:
@@ -32,21 +32,20 @@ class TrainingPanel(Vertical):
 
     def show_history(self, history: Sequence[dict[str, float]], x_metric: str = "", log_loss: bool = False) -> None:
         """The loss (and accuracy, on the right) against the step, or against `x_metric`."""
-        plot = self.query_one(PlotextPlot)
+        plot = self.query_one(TutorPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         xs = [h[x_metric] for h in history] if x_metric else list(range(1, len(history) + 1))
-        if history:
-            plt.plot(xs, [h["loss"] for h in history], label="loss", marker="braille")
-            for name in history[-1]:  # other losses (e.g. "dev loss") share the left axis
-                if name not in ("loss", "accuracy", x_metric) and "loss" in name:
-                    plt.plot(xs, [h.get(name, float("nan")) for h in history], label=name, marker="braille")
-            if "accuracy" in history[0]:
-                plt.plot(xs, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
-            if log_loss and min(h["loss"] for h in history) > 0:
-                plt.yscale("log")
-        plt.title("loss" + (" and accuracy (right)" if history and "accuracy" in history[0] else ""))
+        losses = [name for name in (history[-1] if history else {}) if "loss" in name and name != x_metric]
+        logged = log_loss and all(log10_or_none([h.get(name, 1.0) for h in history]) for name in losses)
+        for name in losses:  # the loss, and others such as "dev loss", on the left axis
+            ys = [h.get(name, float("nan")) for h in history]
+            plt.plot(xs, log10_or_none(ys) if logged else ys, label=name, marker="braille")
+        if history and "accuracy" in history[0]:
+            plt.plot(xs, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
+        title = "log10 loss" if logged else "loss"
+        plt.title(title + (" and accuracy (right)" if history and "accuracy" in history[0] else ""))
         plt.xlabel(x_metric or "step")
         plot.refresh()
 

@@ -142,7 +142,7 @@ class LessonScreen(Screen):
         if run.at_end:
             return "[b]Lesson complete![/b]  q: back to the lessons"
         if isinstance(run.state, BackwardState) and run.state.question is not None:
-            return "Type your prediction and press Enter.  h then Enter: a hint.  Tab then e: reveal all"
+            return "Type your prediction, Enter.  h Enter: hint.  Tab, e: reveal all"
         if run.blocked:
             if isinstance(run.step, ExpressionQuiz):
                 return "Type an expression and press Enter.  h then Enter: a hint.  Tab: leave the box"
@@ -151,6 +151,8 @@ class LessonScreen(Screen):
                 return "Type your answer and press Enter." + hint + "  Tab: leave the box"
             if isinstance(run.state, QuizState):
                 return "Pick an answer: ↑/↓ and Enter, or its number." + ("  h: hint" if render(run.step.hint) else "")
+            if isinstance(run.state, BackwardState):
+                return "n: visit the remaining nodes (leaves pass nothing back) to finish."
             return "Train the model to go on: press t."
         return "n/→/space: next   p/←: back   ?: all keys"
 
