@@ -46,7 +46,7 @@ class Classifier2D:
         return self.model.parameters()
 
     def step(self, k: int) -> dict[str, float]:
-        scores = [self.model([Value(a), Value(b)]) for a, b in self.X]
+        scores = [self._score(a, b) for a, b in self.X]
         loss = hinge_loss(scores, self.y, self.model.parameters(), self.alpha)
         self.optimizer.zero_grad()
         loss.backward()
@@ -58,4 +58,9 @@ class Classifier2D:
 
     def predict(self, points: Sequence[Sequence[float]]) -> list[float]:
         """The model's score at each point: positive means class +1."""
-        return [self.model([Value(a), Value(b)]).data for a, b in points]
+        return [self._score(a, b).data for a, b in points]
+
+    def _score(self, a: float, b: float) -> Value:
+        """The model's one output at (a, b); a model returning a one-element list (Sequential) is fine too."""
+        out = self.model([Value(a), Value(b)])
+        return out[0] if isinstance(out, list) else out

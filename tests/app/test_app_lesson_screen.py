@@ -263,3 +263,22 @@ async def test_quitting_while_training_stops_the_run(make_app):
     await app.workers.wait_for_complete()
     assert state.status == "stopped"  # the screen's unmount told the worker to stop
     assert 0 < len(state.history) < state.step.steps
+
+
+async def test_tab_leaves_the_answer_box_and_comes_back(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_lesson("chain-rule", step=7)  # a predicting backward pass: the box has focus
+        await pilot.pause()
+        screen = app.screen
+        assert app.focused is screen.query_one("#quiz-number")
+        await pilot.press("tab")
+        assert app.focused is None
+        await pilot.press("e")  # a key for the screen now, not a letter in the box
+        await pilot.pause()
+        assert screen.run.state.done
+        app.open_lesson("chain-rule", step=2)
+        await pilot.pause()
+        await pilot.press("tab", "tab")
+        assert app.focused is app.screen.query_one("#quiz-number")

@@ -68,7 +68,7 @@ class LessonScreen(Screen):
         Binding("r", "restart", "Restart"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "leave", "Lessons"),
-        Binding("tab", "app.focus_next", "Focus", show=False),
+        Binding("tab", "answer_box", "Answer box", show=False),
     ]
 
     def __init__(self, lesson: Lesson, start_step: int = 0) -> None:
@@ -280,6 +280,17 @@ class LessonScreen(Screen):
         self._stop_training()
         if self.run.previous():
             self.show()
+
+    def action_answer_box(self) -> None:
+        """Tab: leave the answer box (so n, p, e work), or go back into it."""
+        quiz = self.query_one(QuizPanel)
+        box = next((w for w in quiz.query("Input, OptionList") if w.display and not w.disabled), None)
+        if self.focused is not None and self.focused is box:
+            self.set_focus(None)
+        elif box is not None and quiz.display:
+            box.focus()
+        elif self.run.step.kind == "explore":
+            self.query_one(GraphTree).focus()
 
     def action_to_end(self) -> None:
         self.run.finish_step()
