@@ -82,6 +82,8 @@ def check_lesson(lesson: Lesson) -> list[LessonError]:
         step = run.step
         try:
             render(step.text)
+            if step.figure is not None:
+                step.figure.curves()  # a figure's series are computed when shown: run them here too
             for problem in _static_problems(step):
                 problems.append(LessonError(lesson.source, step.line, problem))
             run.finish_step()

@@ -67,7 +67,7 @@ class BoundaryMap(Static):
         self.update(text)
 
 
-SHADES = " .:-=+*#%@"  # low to high
+SHADES = " .:-=+*#%▒"  # low to high (no '@': that marks where the path is now)
 
 
 def render_surface(
