@@ -39,5 +39,9 @@ def describe(x: Any, brief: bool = False) -> str:
     if x.size <= 4:
         return "[" + ", ".join(explain.fmt(float(v)) for v in x.ravel()) + "]"
     shape = "×".join(str(n) for n in x.shape)
-    text = f"{shape} mean {explain.fmt(float(x.mean()))}"
-    return text if brief else text + f" max|·| {explain.fmt(float(abs(x).max()))}"
+    largest = float(abs(x).max())
+    mean = float(x.mean())
+    if abs(mean) <= 1e-12 * largest:  # zero but for round-off (a centred batch, say)
+        mean = 0.0
+    text = f"{shape} mean {explain.fmt(mean)}"
+    return text if brief else text + f" max|·| {explain.fmt(largest)}"
