@@ -1,0 +1,227 @@
+"""A vanilla RNN and backprop through time: the unrolled graph, and grads that vanish or explode step by step."""
+
+from lessons.api import (
+    BackwardSteps,
+    ChoiceQuiz,
+    ExpressionQuiz,
+    Figure,
+    Narrate,
+    NumberQuiz,
+    Series,
+    ShowGraph,
+    fmt,
+    lesson,
+)
+
+STEPS = 3  # time steps of the small unrolled graph
+INPUT, HIDDEN = 2, 3
+LONG, WIDE = 40, 16  # the long sequence: time steps and hidden size
+SCALES = (0.5, 1.0, 2.0)  # W_hh = scale × an orthogonal matrix (which keeps lengths)
+BACK = 10  # steps back for the shrinking quiz
+
+
+@lesson(
+    id="rnn",
+    title="A vanilla RNN and backprop through time",
+    summary="Unroll an RNN, backprop through its time steps, and watch grads vanish or explode on the way back.",
+    minutes=12,
+    order=270,
+    track="tensor",
+)
+def rnn():
+    import numpy as np  # numpy: imported when the lesson opens, not at start-up
+
+    from engine.tensor import Tensor
+    from engine.tensor_nn import RNNCell
+
+    # -- a small RNN, unrolled over 3 steps --------------------------------------------------------
+    rng = np.random.default_rng(11)
+    cell = RNNCell(INPUT, HIDDEN, seed=11)
+    W_xh, W_hh, b = cell.W_xh, cell.W_hh, cell.b
+    h0 = Tensor(np.zeros((1, HIDDEN)), label="h0")
+    xs = [Tensor(rng.standard_normal((1, INPUT)), label=f"x{t + 1}") for t in range(STEPS)]
+    hs = []
+    h = h0
+    for t, x in enumerate(xs, start=1):
+        prev = h
+        h = cell(x, prev)  # tanh(x @ W_xh + h @ W_hh + b)
+        a = h._prev[0]
+        s = a._prev[0]
+        xw, hw = s._prev
+        for node, name in ((h, f"h{t}"), (a, f"a{t}"), (s, f"s{t}"), (xw, f"x{t}@W_xh"), (hw, f"{prev.label}@W_hh")):
+            node.label = name
+        hs.append(h)
+    target = Tensor(np.array([[1.0, -1.0, 1.0]]), label="y")
+    err = hs[-1] - target
+    err.label = "err"
+    sq = err**2
+    sq.label = "err²"
+    L = sq.sum()
+    L.label = "L"
+    # the engine's grads, kept for the quizzes; then zeroed so that the step-through starts clean
+    L.backward()
+    grads = {t.label: t.grad.copy() for t in [*hs, W_hh, W_xh, b]}
+    uses = [node for node in _nodes(L) if W_hh in node._prev]
+    contributions = [np.linalg.norm(node._prev[0].data.T @ node.grad) for node in uses]  # step 1 first
+    for node in _nodes(L):
+        node.grad = np.zeros_like(node.data)
+
+    yield ShowGraph(
+        lambda: (
+            "# A vanilla RNN\n\n"
+            "An RNN reads a sequence one step at a time, carrying a hidden state h: "
+            "`h_t = tanh(x_t @ W_xh + h_(t−1) @ W_hh + b)`, with the **same** W_xh, W_hh and b at every step. "
+            f"Here {STEPS} steps, inputs of {INPUT} numbers, h of {HIDDEN}, and a loss on the last state: "
+            f"L = Σ (h{STEPS} − y)² = {fmt(L.item())}.\n\n"
+            "Unrolled over time it is an ordinary graph (below): W_hh appears once per step."
+        ),
+        graph=L,
+    )
+    yield BackwardSteps(
+        "## Backprop through time\n\n"
+        "Backprop through time (BPTT) is plain backprop through the unrolled graph. Press `n` to visit each "
+        f"node: the grad flows from h{STEPS} back to h{STEPS - 1} and on to h1, and W_hh collects a "
+        "contribution at **every** step. `e` runs to the end.",
+        graph=L,
+    )
+    yield NumberQuiz(
+        "## Shared weights\n\nW_hh is one tensor, used at every step. How many contributions did "
+        "**W_hh.grad** add up in this graph?",
+        answer=lambda: float(len(uses)),
+        hint="Count the `@ W_hh` nodes: one per time step.",
+        explanation=lambda: (
+            f"{len(uses)}, one per step: their sizes (norms), from step 1 on, are "
+            f"{', '.join(fmt(float(c)) for c in contributions)}. The first is 0 because h0 = 0. "
+            f"W_hh.grad is their sum, norm {fmt(float(np.linalg.norm(grads['W_hh'])))}."
+        ),
+        tolerance=0.0,
+    )
+    last, before = f"h{STEPS}", f"h{STEPS - 1}"
+    yield ExpressionQuiz(
+        lambda: (
+            f"## One step back\n\nYou have **d{last}**, the grad of {last} = tanh(a{STEPS}), where "
+            f"a{STEPS} = x{STEPS} @ W_xh + {before} @ W_hh + b. Type **d{before}**, the grad of {before} "
+            f"(shape {hs[-2].shape})."
+        ),
+        names=lambda: {
+            f"d{last}": grads[last],
+            last: hs[-1].data,
+            before: hs[-2].data,
+            "W_hh": W_hh.data,
+            "W_xh": W_xh.data,
+        },
+        answer=lambda: grads[before],
+        solution=f"(d{last} * (1 - {last}**2)) @ W_hh.T",
+        hint=lambda: f"First through the tanh (times 1 − {last}²), then through `@ W_hh`: times W_hhᵀ.",
+        explanation=lambda: (
+            f"d{before} = (d{last} ⊙ (1 − {last}²)) @ W_hhᵀ. Every step back repeats this: one more factor "
+            "of tanh' and one more of W_hhᵀ."
+        ),
+    )
+
+    # -- a long sequence: how big is the grad at each step? ----------------------------------------
+    wide = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(wide.standard_normal((WIDE, WIDE)))  # orthogonal: |Q v| = |v| for every v
+    W_in = wide.standard_normal((4, WIDE)) / 2
+    inputs = wide.standard_normal((LONG, 1, 4)) * 0.5
+    readout = wide.standard_normal((1, WIDE))
+
+    def grad_norms(scale: float) -> tuple[list[float], list[float]]:
+        """‖dL/dh_t‖ for t = 1..LONG, with L read from the last state only, and the mean tanh' per step."""
+        Whh = Tensor(scale * Q, label="W_hh")
+        Wxh = Tensor(W_in, label="W_xh")
+        h = Tensor(np.zeros((1, WIDE)))
+        states = []
+        for t in range(LONG):
+            h = (Tensor(inputs[t]) @ Wxh + h @ Whh).tanh()
+            states.append(h)
+        (states[-1] * Tensor(readout)).sum().backward()
+        return [float(np.linalg.norm(s.grad)) for s in states], [float(np.mean(1 - s.data**2)) for s in states]
+
+    measured = {scale: grad_norms(scale) for scale in SCALES}
+    small, large = SCALES[0], SCALES[-1]
+
+    def curves(scales) -> list[Series]:
+        return [Series(f"W_hh × {scale:g}", list(range(1, LONG + 1)), measured[scale][0]) for scale in scales]
+
+    def norms_of(scale: float) -> list[float]:
+        return measured[scale][0]
+
+    figure_kwargs = {"xlabel": "time step t", "ylabel": "‖dL/dh_t‖", "title": "grad norm per time step", "ylog": True}
+    yield Narrate(
+        lambda: (
+            f"## A longer sequence\n\n{LONG} steps, h of {WIDE} numbers, the loss read from the last state only. "
+            f"W_hh is {small:g} × an orthogonal matrix (one that keeps the length of any vector), so each step back "
+            f"multiplies the grad by {small:g}, and by tanh' ≤ 1.\n\n"
+            f"The plot (log scale) shows ‖dL/dh_t‖: from {fmt(norms_of(small)[-1])} at t = {LONG} down to "
+            f"{fmt(norms_of(small)[0])} at t = 1. The first inputs get almost no grad: the gradient **vanishes**."
+        ),
+        figure=Figure(lambda: curves([small]), **figure_kwargs),
+    )
+    grows = [
+        "It grows going back: the early steps get the largest grads",
+        "It shrinks even faster",
+        "It stays the same at every step",
+    ]
+    yield ChoiceQuiz(
+        lambda: (
+            f"## Predict\n\nNow W_hh = {large:g} × the same orthogonal matrix: each step back multiplies the grad "
+            f"by {large:g}, and by tanh'. What happens to ‖dL/dh_t‖ as t goes back from {LONG} to 1?"
+        ),
+        choices=grows,
+        answer=lambda: 0 if norms_of(large)[0] > norms_of(large)[-1] else 1,
+        hint=lambda: f"Compare {large:g} × tanh' with 1. tanh' is 1 − h², between 0 and 1.",
+        explanation=lambda: (
+            f"It **explodes**: {fmt(norms_of(large)[-1])} at t = {LONG}, {fmt(norms_of(large)[0])} at t = 1, "
+            f"even though tanh' averages only {fmt(float(np.mean(measured[large][1])))} here."
+        ),
+        figure=Figure(lambda: curves([small]), **figure_kwargs),
+    )
+    yield Narrate(
+        lambda: (
+            "## Vanishing and exploding\n\n"
+            + "; ".join(f"W_hh × {scale:g}: {fmt(norms_of(scale)[-1])} → {fmt(norms_of(scale)[0])}" for scale in SCALES)
+            + f" (from t = {LONG} back to t = 1).\n\nEven × 1 vanishes: tanh' averages "
+            f"{fmt(float(np.mean(measured[1.0][1])))}, so each step back loses a little. A straight line on "
+            "a log plot is a geometric sequence: the same factor at every step."
+        ),
+        figure=Figure(lambda: curves(SCALES), **figure_kwargs),
+    )
+    yield ChoiceQuiz(
+        "## Why geometric?\n\nWhy does ‖dL/dh_t‖ change by about the same factor at every step back?",
+        choices=[
+            "Each step back multiplies the grad by W_hhᵀ and by tanh' of that step: about |W_hh| × tanh' each time",
+            "The loss adds up one term per time step",
+            "The inputs x_t get smaller with t",
+        ],
+        answer=0,
+        hint="Look at your formula for the grad of the previous state: what is new at each step?",
+        explanation=(
+            "`dh_(t−1) = (dh_t ⊙ tanh'(a_t)) @ W_hhᵀ`: the same two factors, step after step. "
+            "Below 1 they shrink the grad exponentially, above 1 they blow it up."
+        ),
+        figure=Figure(lambda: curves(SCALES), **figure_kwargs),
+    )
+    ratio = norms_of(small)[LONG - 1 - BACK] / norms_of(small)[-1]
+    yield NumberQuiz(
+        lambda: (
+            f"## How fast?\n\nIf each step back multiplied the grad by exactly {small:g}, what fraction of its "
+            f"size at t = {LONG} would be left {BACK} steps back, at t = {LONG - BACK}?"
+        ),
+        answer=lambda: small**BACK,
+        hint=lambda: f"{small:g} × {small:g} × … , {BACK} times: {small:g} to the power {BACK}.",
+        explanation=lambda: (
+            f"{small:g}^{BACK} = {fmt(small**BACK)}. The engine measured {fmt(ratio)}: smaller still, because "
+            "tanh' < 1 takes its share at every step. That is why a vanilla RNN struggles to learn from "
+            "inputs many steps back; LSTMs and GRUs add gated paths where the grad is not squashed at every "
+            "step, and clipping the grad's norm tames the explosions."
+        ),
+        tolerance=0.05 * small**BACK,
+        figure=Figure(lambda: curves([small]), **figure_kwargs),
+    )
+
+
+def _nodes(root) -> list:
+    from engine.graph import topological_order
+
+    return topological_order(root)

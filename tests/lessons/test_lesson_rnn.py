@@ -1,0 +1,149 @@
+"""The RNN lesson, walked end to end as a learner would, and in the app at 80x24."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.explain import fmt
+from engine.graph import topological_order
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, render
+from lessons.check import check_lesson
+from lessons.runner import LessonRun
+from lessons.tensor.rnn import BACK, LONG, SCALES, STEPS, rnn
+
+
+def text(run: LessonRun) -> str:
+    return render(run.step.text)
+
+
+def node(graph, label: str):
+    return next(t for t in topological_order(graph) if t.label == label)
+
+
+def test_the_lesson_passes_check():
+    assert check_lesson(rnn) == []
+    assert rnn.order == 270 and rnn.track == "tensor"
+    assert 5 <= rnn.minutes <= 20
+
+
+def test_a_learner_walks_the_lesson_to_the_end():
+    run = LessonRun(rnn)
+    assert isinstance(run.step, ShowGraph)
+    L = run.step.graph
+    assert f"= {fmt(L.item())}" in text(run)
+    W_hh = node(L, "W_hh")
+    h = {t: node(L, f"h{t}") for t in range(1, STEPS + 1)}
+
+    # the unrolled graph is the cell applied 3 times with the same weights
+    h0 = node(L, "h0")
+    state = h0.data
+    for t in range(1, STEPS + 1):
+        x = node(L, f"x{t}").data
+        state = np.tanh(x @ node(L, "W_xh").data + state @ W_hh.data + node(L, "b_h").data)
+        np.testing.assert_allclose(state, h[t].data)
+
+    run.next()  # backprop through time, node by node
+    assert isinstance(run.step, BackwardSteps)
+    run.finish_step()
+    dh = {t: h[t].grad.copy() for t in h}
+    # BPTT by hand, from the loss back: dh3 = 2 (h3 - y), then one step back at a time
+    y = node(L, "y").data
+    expected = 2 * (h[STEPS].data - y)
+    np.testing.assert_allclose(dh[STEPS], expected)
+    for t in range(STEPS, 1, -1):
+        expected = (expected * (1 - h[t].data ** 2)) @ W_hh.data.T
+        np.testing.assert_allclose(dh[t - 1], expected, atol=1e-12)
+    by_hand = sum((h[t - 1].data if t > 1 else h0.data).T @ (dh[t] * (1 - h[t].data ** 2)) for t in range(1, STEPS + 1))
+    np.testing.assert_allclose(W_hh.grad, by_hand, atol=1e-12)
+
+    run.next()  # how many contributions W_hh collected
+    assert isinstance(run.step, NumberQuiz)
+    assert not run.state.answer("1")
+    assert run.state.answer(str(STEPS))
+    assert "The first is 0" in render(run.step.explanation)
+
+    run.next()  # one step back, typed
+    assert isinstance(run.step, ExpressionQuiz)
+    state = run.state
+    assert not state.answer("dh3 @ W_hh.T")  # forgot the tanh
+    assert not state.answer("dh3[0]") and state.tries == 1  # refused, no try spent
+    assert state.answer("dh3 * (1 - h3 * h3) @ W_hh.T")  # * and @ bind alike, left to right
+    np.testing.assert_allclose(run.step.answer(), dh[2], atol=1e-12)
+
+    run.next()  # the long sequence, W_hh × 0.5: the grad vanishes
+    shown = text(run)
+    curve = run.step.figure.curves()
+    assert [c.label for c in curve] == [f"W_hh × {SCALES[0]:g}"] and len(curve[0].ys) == LONG
+    first, last = curve[0].ys[0], curve[0].ys[-1]
+    assert run.step.figure.ylog
+    assert f"from {fmt(last)} at t = {LONG} down to {fmt(first)} at t = 1" in shown
+    assert first < 1e-10 * last
+
+    run.next()  # predict W_hh × 2
+    assert isinstance(run.step, ChoiceQuiz)
+    assert not run.state.answer("2")
+    assert run.state.answer("1")
+    assert "explodes" in render(run.step.explanation)
+
+    run.next()  # all three, from the engine
+    curves = {c.label: c.ys for c in run.step.figure.curves()}
+    assert len(curves) == len(SCALES)
+    big = curves[f"W_hh × {SCALES[-1]:g}"]
+    assert big[0] > 10 * big[-1]
+    assert all(a < b for a, b in zip(curves["W_hh × 1"][:-1:5], curves["W_hh × 1"][1::5]))
+
+    run.next()  # why geometric
+    assert run.state.answer("1")
+
+    run.next()  # 0.5 ** 10, as a learner types it
+    assert isinstance(run.step, NumberQuiz)
+    assert not run.state.answer("0.05")
+    assert run.state.answer("0.001")
+    assert math.isclose(run.step.solution(), SCALES[0] ** BACK)
+    assert run.at_end
+
+
+async def open_from_browser(pilot, app, lesson_id: str) -> None:
+    """Move the browser's cursor to the lesson with j, as a learner would, and press Enter."""
+    options = app.screen.query_one("#lesson-list")
+    for _ in range(len(options.options)):
+        if options.get_option_at_index(options.highlighted).id == lesson_id:
+            break
+        await pilot.press("j")
+    assert options.get_option_at_index(options.highlighted).id == lesson_id
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_the_app_steps_back_through_time_at_80x24(tmp_path):
+    from lessons.catalog import load_catalog
+    from tutor.app import TutorApp
+    from tutor.progress import Progress
+
+    app = TutorApp(load_catalog(), Progress.load(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_from_browser(pilot, app, "rnn")
+        screen = app.screen
+        await pilot.press("n", "n", "n")  # onto the backward pass: L, err², err
+        await pilot.pause()
+        detail = str(screen.query_one("#detail").render())
+        assert "err" in detail
+        await pilot.press("e", "n")  # to the end, onto the count
+        await pilot.pause()
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        assert screen.run.state.solved
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"(dh3*(1-h3**2))@W_hh.T", "enter")
+        await pilot.pause()
+        assert screen.run.state.solved
+        await pilot.press("n", "n")  # the figure, then the prediction
+        await pilot.pause()
+        assert screen.query_one("#figure").display
+        await pilot.press("1")
+        await pilot.pause()
+        assert screen.run.state.solved
