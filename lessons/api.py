@@ -263,7 +263,8 @@ class Trainer(Protocol):
 
     `step(k)` runs step k (0-based) and returns its metrics, at least
     {"loss": ...}; "accuracy" is plotted too when present (right axis), and
-    so is any other metric whose name contains "loss" ("dev loss"). Optionally, for a
+    so is any other metric whose name contains "loss" ("dev loss"), which a
+    step may leave out when it was not measured. Optionally, for a
     picture beside the curves:
 
     - a 2-D classifier offers `points` (X, y as lists, labels -1/+1) and

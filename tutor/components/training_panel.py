@@ -37,11 +37,13 @@ class TrainingPanel(Vertical):
         plt.clear_data()
         plt.clear_figure()
         xs = [h[x_metric] for h in history] if x_metric else list(range(1, len(history) + 1))
-        losses = [name for name in (history[-1] if history else {}) if "loss" in name and name != x_metric]
-        logged = log_loss and all(log10_or_none([h.get(name, 1.0) for h in history]) for name in losses)
+        seen = dict.fromkeys(name for h in history for name in h)  # a metric may be measured only now and then
+        losses = [name for name in seen if "loss" in name and name != x_metric]
+        logged = log_loss and all(log10_or_none([h[name] for h in history if name in h]) for name in losses)
         for name in losses:  # the loss, and others such as "dev loss", on the left axis
-            ys = [h.get(name, float("nan")) for h in history]
-            plt.plot(xs, log10_or_none(ys) if logged else ys, label=name, marker="braille")
+            points = [(x, h[name]) for x, h in zip(xs, history) if name in h]
+            ys = [y for _, y in points]
+            plt.plot([x for x, _ in points], log10_or_none(ys) if logged else ys, label=name, marker="braille")
         if history and "accuracy" in history[0]:
             plt.plot(xs, [h["accuracy"] for h in history], label="accuracy", yside="right", marker="braille")
         title = "log10 loss" if logged else "loss"
