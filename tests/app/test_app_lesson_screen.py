@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import engine_text, open_from_browser, shown_grads
+from helpers import engine_text, open_from_browser, shown_grads
 
 from engine import Value
 from engine.trace import backward_trace

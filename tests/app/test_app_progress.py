@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import open_from_browser
+from helpers import open_from_browser
 
 from tutor.progress import DONE, IN_PROGRESS, Progress
 from tutor.screens.browser import LessonBrowser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from helpers import open_from_browser
 
 from engine.tensor import Tensor
 from engine.tensor_nn import conv2d
@@ -151,18 +152,6 @@ def test_fewer_filters_do_worse():
     one = state.history[-1]["accuracy"]
     assert one < 0.8
     assert re.search(r"with 1 filter", render(run.steps[run.index + 1].text))
-
-
-async def open_from_browser(pilot, app, lesson_id: str) -> None:
-    """Move the browser's cursor to the lesson with j, as a learner would, and press Enter."""
-    options = app.screen.query_one("#lesson-list")
-    for _ in range(len(options.options)):
-        if options.get_option_at_index(options.highlighted).id == lesson_id:
-            break
-        await pilot.press("j")
-    assert options.get_option_at_index(options.highlighted).id == lesson_id
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def test_the_app_trains_the_cnn_at_80x24(tmp_path):

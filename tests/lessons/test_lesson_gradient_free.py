@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
-import textwrap
 
 import pytest
+from helpers import answer, screen_lines
 
 from engine.explain import fmt
 from engine.losses import binary_cross_entropy
@@ -15,7 +14,7 @@ from engine.value import Value
 from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import gradient_free as module
-from lessons.runner import LessonRun, QuizState, TrainState
+from lessons.runner import LessonRun, TrainState
 from lessons.trainers_extra import (
     EvolutionStrategy,
     FlatModel,
@@ -25,26 +24,6 @@ from lessons.trainers_extra import (
 )
 
 LESSON = module.gradient_free
-
-
-def screen_lines(text: str, width: int = 78) -> int:
-    """About how many lines a step's Markdown takes at 80 columns (code fences keep their lines, plus a margin)."""
-    lines = 0
-    for block in re.split(r"```", text)[1::2]:
-        lines += block.strip("\n").count("\n") + 3
-    for para in re.split(r"```.*?```", text, flags=re.S):
-        for line in para.split("\n"):
-            line = line.replace("**", "").replace("`", "").strip()
-            if line:
-                lines += len(textwrap.wrap(line, width))
-    return lines
-
-
-def answer(run: LessonRun, typed: str) -> QuizState:
-    state = run.state
-    assert isinstance(state, QuizState)
-    assert state.answer(typed), f"{typed!r} was not accepted: {state.feedback}"
-    return state
 
 
 def moons():

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
-import textwrap
 
 import pytest
+from helpers import answer, screen_lines
 
 from engine import Value
 from engine.explain import fmt
@@ -14,27 +13,10 @@ from engine.losses import cross_entropy
 from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import loss_functions as module
-from lessons.runner import LessonRun, QuizState, TrainState
+from lessons.runner import LessonRun, TrainState
 from lessons.trainers_extra import SoftmaxClassifier
 
 LESSON = module.loss_functions
-
-
-def screen_lines(text: str, width: int = 78) -> int:
-    """About how many lines a step's Markdown takes at 80 columns."""
-    lines = 0
-    for line in re.sub(r"```.*?```", "", text, flags=re.S).split("\n"):
-        line = line.replace("**", "").replace("`", "").strip()
-        if line:
-            lines += len(textwrap.wrap(line, width))
-    return lines
-
-
-def answer(run: LessonRun, typed: str) -> QuizState:
-    state = run.state
-    assert isinstance(state, QuizState)
-    assert state.answer(typed), f"{typed!r} was not accepted: {state.feedback}"
-    return state
 
 
 def softmax(z: list[float]) -> list[float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
@@ -103,18 +104,6 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert run.state.answer("0.001")
     assert math.isclose(run.step.solution(), SCALES[0] ** BACK)
     assert run.at_end
-
-
-async def open_from_browser(pilot, app, lesson_id: str) -> None:
-    """Move the browser's cursor to the lesson with j, as a learner would, and press Enter."""
-    options = app.screen.query_one("#lesson-list")
-    for _ in range(len(options.options)):
-        if options.get_option_at_index(options.highlighted).id == lesson_id:
-            break
-        await pilot.press("j")
-    assert options.get_option_at_index(options.highlighted).id == lesson_id
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def test_the_app_steps_back_through_time_at_80x24(tmp_path):

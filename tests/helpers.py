@@ -1,26 +1,13 @@
-"""Helpers for driving the real app with Pilot."""
+"""Helpers shared by the tests: reading the app's screen, driving it with keys, answering quizzes."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
+import textwrap
 
 from engine.explain import fmt
-from lessons.catalog import load_catalog
-from tutor.app import TutorApp
+from lessons.runner import LessonRun, QuizState
 from tutor.components.graph_tree import GraphTree
-from tutor.progress import Progress
-
-
-@pytest.fixture
-def make_app(tmp_path: Path):
-    def make(data_dir: Path | None = None, extra: list[Path] | None = None, **kwargs) -> TutorApp:
-        catalog = load_catalog(extra or [])
-        return TutorApp(catalog, Progress.load(data_dir or tmp_path / "data"), **kwargs)
-
-    return make
 
 
 def shown_grads(tree: GraphTree) -> dict[str, str]:
@@ -47,3 +34,24 @@ async def open_from_browser(pilot, app, lesson_id: str) -> None:
     assert options.get_option_at_index(options.highlighted).id == lesson_id
     await pilot.press("enter")
     await pilot.pause()
+
+
+def screen_lines(text: str, width: int = 78) -> int:
+    """About how many lines a step's Markdown takes at 80 columns (code fences keep their lines, plus a margin)."""
+    lines = 0
+    for block in re.split(r"```", text)[1::2]:
+        lines += block.strip("\n").count("\n") + 3
+    for para in re.split(r"```.*?```", text, flags=re.S):
+        for line in para.split("\n"):
+            line = line.replace("**", "").replace("`", "").strip()
+            if line:
+                lines += len(textwrap.wrap(line, width))
+    return lines
+
+
+def answer(run: LessonRun, typed: str) -> QuizState:
+    """Type an answer into the current quiz and insist it is accepted."""
+    state = run.state
+    assert isinstance(state, QuizState)
+    assert state.answer(typed), f"{typed!r} was not accepted: {state.feedback}"
+    return state
