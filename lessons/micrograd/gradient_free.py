@@ -10,6 +10,7 @@ from lessons.trainers_extra import (
     GeneticAlgorithm,
     GradientDescent,
     evaluations_to_reach,
+    finished_history,
 )
 
 ROUNDS = 40  # Train steps; each uses about 20 evaluations whatever the method
@@ -28,7 +29,6 @@ GD, ES, GA = METHODS
 SHORT = {GD: "GD", ES: "ES", GA: "GA"}
 DEFAULTS = {"method": GD, "width": 8, "seed": 0}
 
-_reference: dict[tuple, list[dict[str, float]]] = {}  # finished runs by settings: every run is seeded
 
 
 @lesson(
@@ -154,17 +154,7 @@ def gradient_free():
 
     def history(method: str) -> list[dict[str, float]]:
         """The default-settings run of `method`: the learner's, if finished, else run now (same numbers)."""
-        settings = {**DEFAULTS, "method": method}
-        key = (ROUNDS, *sorted(settings.items()))
-        for run in runs:
-            if run.settings == settings and len(run.history) == ROUNDS:
-                _reference[key] = run.history
-        if key not in _reference:
-            t = trainer(settings)
-            for k in range(ROUNDS):
-                t.step(k)
-            _reference[key] = t.history
-        return _reference[key]
+        return finished_history(runs, trainer, {**DEFAULTS, "method": method}, ROUNDS)
 
     def final(method: str) -> dict[str, float]:
         return history(method)[-1]

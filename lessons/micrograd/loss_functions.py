@@ -6,7 +6,7 @@ from engine import Value
 from engine.losses import cross_entropy, mse, softmax
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
-from lessons.trainers_extra import SoftmaxClassifier
+from lessons.trainers_extra import SoftmaxClassifier, finished_history
 
 STEPS = 100
 POINTS = 45
@@ -17,7 +17,6 @@ LRS = (0.3, 1.0, 2.0)
 DEFAULTS = {"loss": "cross-entropy", "scale": 10, "lr": 1.0}
 GRID = (36, 13)  # the regions picture: columns and rows of points classified
 
-_reference: dict[tuple, list[dict[str, float]]] = {}  # finished runs by settings: training is deterministic
 
 
 def make_model(scale: float) -> MLP:
@@ -205,17 +204,7 @@ def loss_functions():
 
     def history(loss: str) -> list[dict[str, float]]:
         """The run with the default start and lr and this loss: the learner's, if finished, else trained now."""
-        settings = {**DEFAULTS, "loss": loss}
-        key = (STEPS, *sorted(settings.items()))
-        for run in runs:
-            if run.settings == settings and len(run.history) == STEPS:
-                _reference[key] = run.history
-        if key not in _reference:
-            t = trainer(settings)
-            for k in range(STEPS):
-                t.step(k)
-            _reference[key] = t.history
-        return _reference[key]
+        return finished_history(runs, trainer, {**DEFAULTS, "loss": loss}, STEPS)
 
     def final(loss: str) -> float:
         return history(loss)[-1]["accuracy"]
