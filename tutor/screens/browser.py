@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -49,13 +50,19 @@ class LessonBrowser(Screen):
         self.refresh_list()
 
     def _prompt(self, lesson: Lesson) -> Text:
+        """Mark, title and minutes on one line; the summary below, indented, wrapped to the screen."""
         mark, colour = MARKS.get(self.tutor.progress.status(lesson.id), ("·", "dim"))
-        text = Text(no_wrap=False)
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{mark} ", f"bold {colour}")
         text.append(lesson.title, "bold")
-        text.append(f"  {lesson.minutes} min\n", "dim")
-        text.append(f"  {lesson.summary}", "dim")
+        text.append(f"  {lesson.minutes} min", "dim")
+        width = max(30, self.size.width - 6)
+        for line in textwrap.wrap(lesson.summary, width):
+            text.append(f"\n  {line}", "dim")
         return text
+
+    def on_resize(self) -> None:
+        self.refresh_list()
 
     def refresh_list(self) -> None:
         options = self.query_one("#lesson-list", OptionList)
