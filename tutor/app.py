@@ -117,7 +117,13 @@ class TutorApp(App[None]):
 
         if isinstance(screen, PlaygroundScreen):
             yield from screen.get_system_commands()
+        yield SystemCommand("Engine source", "Read engine/value.py, the autograd engine itself", self._source)
         yield SystemCommand("Help", "Every key of the tutor", self._help)
+
+    def _source(self) -> None:
+        from tutor.screens.source import SourceScreen
+
+        self.push_screen(SourceScreen())
 
     def _help(self) -> None:
         from tutor.screens.help import HelpScreen

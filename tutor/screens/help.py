@@ -23,6 +23,7 @@ KEYS = """\
   h             a hint for the quiz (or type h and Enter)
   t             train, pause, resume       s   stop training
   1 2 3 4       change a training setting (then t to train again)
+  v             read the engine's source, at the operation on screen
   r             restart the lesson
   Tab           move between the graph and the answer box
   q             back to the lessons

@@ -25,6 +25,7 @@ from tutor.components.figure_view import FigureView
 from tutor.components.graph_tree import GraphTree
 from tutor.components.quiz_panel import QuizPanel
 from tutor.components.training_panel import TrainingPanel
+from tutor.node_words import is_tensor
 from tutor.step_text import (
     backward_lines,
     expression_help,
@@ -66,6 +67,7 @@ class LessonScreen(Screen):
         Binding("s", "stop", "Stop"),
         *(Binding(key, f"digit({i})", f"Choice or setting {key}", show=False) for i, key in enumerate(DIGIT_KEYS)),
         Binding("r", "restart", "Restart"),
+        Binding("v", "source", "Source"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "leave", "Lessons"),
         Binding("tab", "answer_box", "Answer box", show=False),
@@ -313,6 +315,17 @@ class LessonScreen(Screen):
         from tutor.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen())
+
+    def action_source(self) -> None:
+        """The engine's source, at the operation of the node in focus (or the top of the file)."""
+        from tutor.screens.source import SourceScreen
+
+        node = self.query_one(GraphTree).current
+        if node is None and self.run.step.kind == "explore":
+            cursor = self.query_one(GraphTree).cursor_node
+            node = cursor.data if cursor is not None else None
+        op = node._op if node is not None and not is_tensor(node) else ""
+        self.app.push_screen(SourceScreen(op))
 
     def action_leave(self) -> None:
         self._stop_training()
