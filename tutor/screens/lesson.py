@@ -262,6 +262,8 @@ class LessonScreen(Screen):
             return isinstance(state, QuizState) and bool(render(self.run.step.hint))
         if action in ("train", "stop"):
             return isinstance(state, TrainState)
+        if action == "source":  # shown beside a graph; the palette opens it anywhere
+            return self.run.step.graph is not None
         if action == "digit":
             index = parameters[0]
             if isinstance(state, TrainState):
