@@ -58,8 +58,10 @@ Text = str | Callable[[], str]
 
 
 def close_enough(guess: float, expected: float, tolerance: float = 1e-2) -> bool:
-    """Right within `tolerance`, relative to the answer (absolute for answers below 1)."""
-    return abs(guess - expected) <= tolerance * max(1.0, abs(expected))
+    """Right within `tolerance`, relative to the answer: 1% by default, so that the 4 digits
+    the tutor shows are always enough, and 0 is never "close" to 0.004. Answers that are zero
+    but for round-off (below 1e-9) accept 0."""
+    return abs(guess - expected) <= tolerance * abs(expected) + 1e-9
 
 
 def render(text: Text) -> str:
@@ -180,7 +182,7 @@ class BackwardSteps(Step):
 
 @dataclass
 class NumberQuiz(Step):
-    """The learner types a number; right within `tolerance` (relative, or absolute near zero).
+    """The learner types a number; right within `tolerance`, relative to the answer (1% by default).
 
     `text` is the question; `answer` a number or a function computing it from the engine.
     """
