@@ -32,11 +32,14 @@ class TutorApp(App[None]):
     def __init__(
         self, catalog: Catalog, progress: Progress, *, lesson_id: str | None = None, theme: str | None = None
     ) -> None:
-        super().__init__()
+        theme = theme or default_theme()
+        # Under an ansi theme, let the terminal's own palette through; NO_COLOR then strips colour
+        # (instead of mapping every colour to a grey, which makes plotext's default colours black).
+        super().__init__(ansi_color=True if theme.startswith("ansi") else None)
         self.catalog = catalog
         self.progress = progress
         self._start_lesson = lesson_id
-        self._theme_name = theme or default_theme()
+        self._theme_name = theme
         self._remembered: tuple[str, int] | None = None
         self.playground_history: list[str] = []  # the session's programs, kept across visits
 

@@ -49,3 +49,19 @@ async def test_the_command_palette_lists_every_lesson_and_the_playground(make_ap
         opener.callback()
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == app.catalog.lessons[1].id
+
+
+def test_16_colour_and_no_color_terminals_get_the_ansi_theme_in_the_terminals_own_colours(monkeypatch, make_app):
+    from tutor.app import default_theme
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("COLORTERM", raising=False)
+    assert default_theme() == "textual-dark"
+    monkeypatch.setenv("TERM", "xterm")  # 16 colours
+    assert default_theme() == "ansi-dark"
+    assert make_app().ansi_color is True  # the palette goes straight through; NO_COLOR strips it
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert default_theme() == "ansi-dark"
+    assert make_app(theme="nord").ansi_color is None  # a full-colour theme, chosen by the learner
