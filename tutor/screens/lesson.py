@@ -123,6 +123,8 @@ class LessonScreen(Screen):
         self._show_detail(state)
         self._show_quiz(state)
         self._show_training(state)
+        right = self.query_one("#lesson-right")
+        right.display = any(w.display for w in right.children)  # text alone gets the whole width
         self.query_one("#message", Static).update(message or self._hint_line())
         self._settle_focus(step.kind)
         self.tutor.remember(self.lesson.id, run)
