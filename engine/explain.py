@@ -72,11 +72,13 @@ def forward_formula(node: Value, names: dict[Value, str]) -> str:
 
 
 def forward_numbers(node: Value) -> str:
-    """The operation in numbers: `2 * -3`. Empty for a leaf."""
+    """The operation in numbers: `2 * (-3)`, `tanh(-2)`. Empty for a leaf."""
     if not node._op:
         return ""
     template, _ = _templates(node)
-    return _fill(template, node, [_paren(c.data) for c in node._prev], _paren(node.data))
+    called = template.endswith("({0})")  # tanh(-2) needs no brackets of its own; 2 * (-3) does
+    words = [fmt(c.data) if called else _paren(c.data) for c in node._prev]
+    return _fill(template, node, words, _paren(node.data))
 
 
 def local_formula(node: Value, i: int, names: dict[Value, str]) -> str:

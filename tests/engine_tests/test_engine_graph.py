@@ -98,3 +98,13 @@ def test_explain_a_dot_node():
     names = node_names(out)
     assert forward_formula(out, names) == "w1*x1 + w2*x2 + b"
     assert [local_formula(out, i, names) for i in range(5)] == ["x1", "x2", "w1", "w2", "1"]
+
+
+def test_numbers_in_formulas_are_bracketed_only_where_an_operator_needs_it():
+    from engine import Value
+    from engine.explain import forward_numbers
+
+    assert forward_numbers(Value(-2.0).tanh()) == "tanh(-2)"
+    assert forward_numbers(Value(-2.0).relu()) == "relu(-2)"
+    assert forward_numbers(Value(-2.0) * Value(3.0)) == "(-2) * 3"
+    assert forward_numbers(Value(-2.0) ** 2) == "(-2)**2"
