@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the lessons, one a line, and exit")
     check = sub.add_parser("check", help="run every step of every lesson headlessly; exit 1 on any problem")
     check.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="lesson folders to check (default: all)")
+    read = sub.add_parser(
+        "read", help="a lesson as plain text, line by line (screen readers, pipes, notes): n, p, e, h, q"
+    )
+    read.add_argument("lesson_id", metavar="LESSON", help="the lesson's id, as `list` shows it")
     play = sub.add_parser("play", help="build a graph from a small program and print it with its grads")
     play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
@@ -50,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if check_catalog(args.dirs, shipped=False) else 0
         return 1 if check_catalog(args.lessons) else 0
     catalog = load_catalog(args.lessons)
+    if args.command == "read":
+        from tutor.progress import default_data_dir
+        from tutor.reader import run_read
+
+        return run_read(catalog, args.lesson_id, data_dir=args.data_dir or default_data_dir())
     if args.command == "list":
         for lesson in catalog.lessons:
             print(f"{lesson.id:<24} {lesson.title:<48} {lesson.minutes:>3} min")
@@ -57,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
         return 0
     return run_app(catalog, args)
+
+
+def needs_terminal() -> str | None:
+    """Why the full-screen app cannot run here (stdout is not a terminal, or TERM=dumb), or None.
+
+    The web classroom runs the app through Textual's web driver, with pipes: that is fine.
+    """
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    if os.environ.get("TERM") == "dumb":
+        return "TERM is dumb"
+    if not sys.stdout.isatty():
+        return "the output is not a terminal"
+    return None
 
 
 def run_app(catalog, args: argparse.Namespace) -> int:
@@ -73,6 +97,14 @@ def run_app(catalog, args: argparse.Namespace) -> int:
             names = ", ".join(sorted(BUILTIN_THEMES))
             print(f"tutor: no theme {args.theme!r}; choose one of: {names}", file=sys.stderr)
             return 2
+    why = needs_terminal()
+    if why is not None:
+        print(
+            f"tutor: the full-screen app needs a terminal ({why}); for a lesson as plain text, use "
+            "`python -m tutor read LESSON` (`python -m tutor list` shows the lessons)",
+            file=sys.stderr,
+        )
+        return 2
     progress = Progress.load(args.data_dir or default_data_dir())
     TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme).run()
     return 0
