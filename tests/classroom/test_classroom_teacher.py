@@ -146,6 +146,19 @@ def test_the_commands_parse_with_their_defaults(tmp_path):
     assert args.data_dir == tmp_path
 
 
+def test_serve_web_takes_its_limits_and_refuses_bad_ones(tmp_path, capsys):
+    origins = ["--allowed-origin", "https://a.example", "--allowed-origin", "http://b:81"]
+    args = _parser().parse_args(["serve", "web", "--max-sessions", "5", *origins])
+    assert (args.max_sessions, args.allowed_origin) == (5, ["https://a.example", "http://b:81"])
+    assert _parser().parse_args(["serve", "web"]).max_sessions == 40
+    refused = ((["--allowed-origin", "a.example/path"], "not an origin"), (["--max-sessions", "0"], "at least 1"))
+    for bad, says in refused:
+        args = _parser().parse_args(["serve", "web", "--data-dir", str(tmp_path), *bad])
+        assert classroom_cli.run(args) == 2
+        assert says in capsys.readouterr().err
+    assert not (tmp_path / "users").exists()  # refused before anything started
+
+
 def test_serve_ssh_refuses_to_start_without_a_way_to_log_in(tmp_path, capsys):
     args = _parser().parse_args(["serve", "ssh", "--data-dir", str(tmp_path)])
     assert classroom_cli.run(args) == 2
