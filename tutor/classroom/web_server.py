@@ -253,7 +253,9 @@ class ClassroomWebServer(Server):
         return [sys.executable, "-m", "tutor", "--data-dir", str(home), *self.tutor_args]
 
     async def launch_tutor(self, argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
-        """Start one tab's tutor, talking textual-serve's protocol on its stdin and stdout."""
+        """Start one tab's tutor, talking textual-serve's protocol on its stdin and stdout (the one place a tab's
+        process is made: another launcher may replace it, returning a Process whose pid leads its process group,
+        and whose tutor dies with the server)."""
         return await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.PIPE,
