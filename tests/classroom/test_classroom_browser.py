@@ -117,6 +117,12 @@ async def test_a_student_uses_the_tutor_in_a_browser_with_the_keyboard_alone(web
             await page.keyboard.type("-2")
             shown = await screen.press("Enter", "Right!")
             assert "∂(d·f)/∂d = f = -2" in shown
+            await web.close()  # the teacher stops the server: the page says so
+            ended = ".closed-dialog .message"
+            await page.wait_for_function(
+                f"document.querySelector('{ended}').textContent.includes('stopped the server')", timeout=WAIT_MS
+            )
+            assert await page.is_visible(ended)
         finally:
             await browser.close()
     saved = (web.data_dir / "users" / "dora" / "progress.json").read_text()

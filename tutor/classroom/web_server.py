@@ -305,6 +305,7 @@ class ClassroomWebServer(Server):
             await asyncio.wait(sessions, timeout=QUIT_GRACE + CLOSE_TIMEOUT + 1)
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     async def wait_for_tabs(self, count: int) -> None:
         """Until exactly `count` tabs have a tutor."""
