@@ -101,3 +101,22 @@ async def test_w_jumps_to_the_wrong_node_and_a_right_graph_has_none(tmp_path):
         await pilot.press("o")
         await pilot.pause()
         assert not screen.query_one("#show-output").display
+
+
+async def test_a_large_walk_is_checked_after_the_first_frame_and_then_marked(tmp_path, monkeypatch):
+    import tutor.screens.show as show_screen
+
+    monkeypatch.setattr(show_screen, "BACKGROUND_CHECK", 1)  # this small walk counts as large
+    path, shown = capture(tmp_path, tanh_local="1 + t**2")
+    app = ShowApp(path, shown, theme="ansi-dark")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.checks is not None
+        tree = screen.query_one(WalkTree)
+        assert labels(tree)["h"].startswith("✗ h = tanh(")
+        assert "1 wrong" in str(screen.query_one("#show-status").content)
+        await pilot.press("w")
+        await pilot.pause()
+        assert "✗ wrong:" in str(screen.query_one("#detail").content)

@@ -49,6 +49,11 @@ class WalkTree(Tree[int]):
         self.root.allow_expand = bool(walk.nodes[walk.root].children)
         self._open(self.root)
 
+    def set_checks(self, checks: Iterable[NodeCheck]) -> None:
+        """The checker's verdicts arrived (a large walk is checked after the first frame): mark the nodes."""
+        self.status = {c.node: c.status for c in checks}
+        self.refresh_nodes(list(self._shown_at))
+
     def _open(self, tree_node: TreeNode[int]) -> None:
         """Expand `tree_node` and, breadth-first, its home children, OPEN_DEPTH levels or OPEN_LIMIT nodes."""
         level, budget = [tree_node], self.OPEN_LIMIT

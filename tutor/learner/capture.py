@@ -161,6 +161,13 @@ def find_root(scope: Mapping[str, object], name: str | None = None) -> tuple[obj
     return best, f"{best_name} (the largest graph)"
 
 
+def _numbers(values: list) -> list:
+    """`_number` of each, quickly when they are all floats already."""
+    if all(type(v) is float for v in values):
+        return values
+    return [v if type(v) is float else _number(v) for v in values]
+
+
 def _number(x: object) -> float | str:
     """A float for a real number (numpy scalars too), else the object's repr."""
     if isinstance(x, float):
@@ -211,8 +218,7 @@ def _capture(root: object, found: str, root_name: str) -> dict:
         for i in reversed(computed):
             steps.run(i, order[i]._backward if has_backward[i] else None, None)
     else:  # large: the node and its inputs
-        for i in reversed(computed):
-            steps.run(i, order[i]._backward if has_backward[i] else None, [i, *dict.fromkeys(children[i])])
+        steps.run_each(computed, has_backward, children)
     ops: dict[str, int] = {}
     op_ids = [ops.setdefault(str(getattr(n, "_op", "") or ""), len(ops)) for n in order]
     labels = {str(i): str(label) for i, n in enumerate(order) if (label := getattr(n, "label", ""))}
@@ -225,8 +231,8 @@ def _capture(root: object, found: str, root_name: str) -> dict:
         "root": len(order) - 1,
         "found": found,
         "whole": whole,
-        "data": pack_numbers([_number(n.data) for n in order]),
-        "grad": pack_numbers([_number(n.grad) for n in order]),
+        "data": pack_numbers(_numbers([n.data for n in order])),
+        "grad": pack_numbers(_numbers([n.grad for n in order])),
         "ops": list(ops),
         "op": pack_ints(op_ids),
         "labels": labels,
@@ -272,6 +278,31 @@ class _Steps:
         self.node.append(i)
         self.watch_start.append(len(self.watch_node))
 
+    def run_each(self, computed: list[int], has_backward: list[bool], children: list[list[int]]) -> None:
+        """`run` for every computed node, last first, watching the node and its inputs (the fast loop)."""
+        order, node_ids, starts = self.order, self.node, self.watch_start
+        watch_node, watch_after = self.watch_node, self.watch_after
+        for i in reversed(computed):
+            kids = children[i]
+            if len(kids) == 2 and kids[0] == kids[1]:
+                kids = kids[:1]
+            elif len(kids) > 2:
+                kids = list(dict.fromkeys(kids))
+            node = order[i]
+            objs = [order[k] for k in kids]
+            try:
+                if has_backward[i]:
+                    node._backward()
+                watch_after.append(node.grad)
+                watch_after.extend([o.grad for o in objs])
+                watch_node.append(i)
+                watch_node.extend(kids)
+            except Exception as exc:
+                self.errors[str(len(node_ids))] = learner_traceback(exc, self.roots)
+                del watch_after[len(watch_node) :]
+            node_ids.append(i)
+            starts.append(len(watch_node))
+
     def _changed(self, now: list) -> None:
         try:
             same = now == self.last
@@ -290,6 +321,6 @@ class _Steps:
             "step_node": pack_ints(self.node),
             "watch_start": pack_ints(self.watch_start),
             "watch_node": pack_ints(self.watch_node),
-            "watch_after": pack_numbers([g if type(g) is float else _number(g) for g in self.watch_after]),
+            "watch_after": pack_numbers(_numbers(self.watch_after)),
             "errors": self.errors,
         }

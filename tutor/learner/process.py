@@ -89,14 +89,33 @@ class _Stream:
         return out
 
 
+def _tasks_of(uid: int) -> int:
+    """How many processes and threads `uid` runs now: RLIMIT_NPROC counts them all, not only the child's."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    count += int(stat.read().rsplit(b")", 1)[1].split()[17])  # num_threads
+        except (OSError, ValueError, IndexError):
+            continue
+    return count
+
+
 def _preexec(limits: Limits, group: PidsGroup | None):
+    # RLIMIT_NPROC is per user: allow what the user already runs plus the child's share. (Root is exempt
+    # from it; the pids cgroup, where there is one, is the exact limit.)
+    nproc = limits.max_processes + (_tasks_of(os.getuid()) if os.getuid() != 0 else 0)
+
     def setup() -> None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if group is not None:
             group.join()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
     return setup
 

@@ -30,6 +30,10 @@ def unpack_ints(text: str) -> array:
 
 def pack_numbers(values: Sequence[Number]) -> dict:
     """Floats in an array; anything else as NaN there and its text by position in `texts`."""
+    try:
+        return {"f64": base64.b64encode(array("d", values).tobytes()).decode("ascii"), "texts": {}}
+    except TypeError:  # some are not floats
+        pass
     floats = array("d", bytes(8 * len(values)))
     texts = {}
     for i, v in enumerate(values):

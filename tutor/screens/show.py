@@ -5,11 +5,15 @@ screen only shows the captured numbers: the tree with the grads after the
 steps taken so far, a panel saying what the last `_backward()` changed and
 whether it was right, and the script's own output apart. Keys: n next, p
 back, e to the end, w to the next wrong node, o the script's output, q quit.
+
+A walk of more than BACKGROUND_CHECK steps is checked in a worker thread
+after the first frame; until then the marks and counts say "checking".
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -20,7 +24,9 @@ from textual.widgets import Footer, Static
 from tutor.components.walk_tree import WalkTree
 from tutor.learner.check_walk import NodeCheck, check_walk
 from tutor.learner.walk import GradCursor, Walk
-from tutor.learner.walk_text import counts, heading, step_lines
+from tutor.learner.walk_text import change_lines, counts, heading, step_lines
+
+BACKGROUND_CHECK = 20_000  # steps: a larger walk is checked after the first frame
 
 
 class ShowScreen(Screen):
@@ -40,11 +46,20 @@ class ShowScreen(Screen):
     class Leave(Message):
         """The learner is done with the graph."""
 
+    class Checked(Message):
+        """The background check of a large walk is done."""
+
+        def __init__(self, checks: list[NodeCheck]) -> None:
+            super().__init__()
+            self.checks = checks
+
     def __init__(self, title: str, walk: Walk, output: str, checks: list[NodeCheck] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.walk = walk
-        self.checks = checks if checks is not None else check_walk(walk)
+        if checks is None and len(walk.steps) <= BACKGROUND_CHECK:
+            checks = check_walk(walk)
+        self.checks: list[NodeCheck] | None = checks  # None while a large walk is being checked
         self.cursor = GradCursor(walk)
         self.output = output
 
@@ -61,10 +76,23 @@ class ShowScreen(Screen):
 
     def on_mount(self) -> None:
         tree = self.query_one(WalkTree)
-        tree.show_walk(self.walk, self.checks, self.cursor.grads)
+        tree.show_walk(self.walk, self.checks or [], self.cursor.grads)
         tree.border_title = f"graph: {self.walk.found}"
         tree.focus()
         self._show()
+        if self.checks is None:
+            self._check_in_background()
+
+    @work(thread=True, exclusive=True)
+    def _check_in_background(self) -> None:
+        self.post_message(self.Checked(check_walk(self.walk)))
+
+    @on(Checked)
+    def _checked(self, event: Checked) -> None:
+        self.checks = event.checks
+        self.query_one(WalkTree).set_checks(event.checks)
+        self._show()
+        self.refresh_bindings()
 
     # -- keys --
 
@@ -75,7 +103,7 @@ class ShowScreen(Screen):
         if action == "previous":
             return self.position > 0
         if action == "next_wrong":
-            return any(c.wrong for c in self.checks[self.position :])
+            return self.checks is not None and any(c.wrong for c in self.checks[self.position :])
         return True
 
     def action_next(self) -> None:
@@ -88,8 +116,10 @@ class ShowScreen(Screen):
         self._go(self.cursor.to_end)
 
     def action_next_wrong(self) -> None:
+        checks = self.checks or []
+
         def to_wrong() -> None:
-            while self.cursor.forward() is not None and not self.checks[self.cursor.position - 1].wrong:
+            while self.cursor.forward() is not None and not checks[self.cursor.position - 1].wrong:
                 pass
 
         self._go(to_wrong)
@@ -128,6 +158,11 @@ class ShowScreen(Screen):
     def _show(self) -> None:
         self.position = self.cursor.position
         total = len(self.walk.steps)
+        if self.checks is None:
+            status = f"{self.position}/{total:,} _backward() calls · checking each one…"
+            self.query_one("#show-status", Static).update(Text(status))
+            self.query_one("#detail", Static).update(Text("\n".join(self._detail())))
+            return
         wrong = [c for c in self.checks if c.wrong]
         status = f"{self.position}/{total:,} _backward() calls · {counts(self.checks)}"
         if wrong:
@@ -145,8 +180,11 @@ class ShowScreen(Screen):
                 f"All grads are 0 and {root.name}.grad = 1. Press n to call the first _backward(): {first}.",
                 "Each press calls one node's own _backward() (your code), in reversed topological order.",
             ]
-        check = self.checks[self.position - 1]
-        lines = step_lines(self.walk, check)
+        if self.checks is None:
+            step = self.walk.steps[self.position - 1]
+            lines = [f"step {self.position}: {heading(self.walk, step.node)}   (checking…)"]
+            return lines + [f"    {line}" for line in change_lines(self.walk, step)]
+        lines = step_lines(self.walk, self.checks[self.position - 1])
         if self.position == len(self.walk.steps):
             lines.append(f"That was the last one: {counts(self.checks)}.")
         return lines
