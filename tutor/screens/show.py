@@ -159,12 +159,12 @@ class ShowScreen(Screen):
         self.position = self.cursor.position
         total = len(self.walk.steps)
         if self.checks is None:
-            status = f"{self.position}/{total:,} _backward() calls · checking each one…"
+            status = f"{self.position:,}/{total:,} _backward() calls · checking each one…"
             self.query_one("#show-status", Static).update(Text(status))
             self.query_one("#detail", Static).update(Text("\n".join(self._detail())))
             return
         wrong = [c for c in self.checks if c.wrong]
-        status = f"{self.position}/{total:,} _backward() calls · {counts(self.checks)}"
+        status = f"{self.position:,}/{total:,} _backward() calls · {counts(self.checks)}"
         if wrong:
             status += f" · first ✗ {heading(self.walk, wrong[0].node)}"
         self.query_one("#show-status", Static).update(Text(status))
