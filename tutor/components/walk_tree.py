@@ -62,13 +62,13 @@ class WalkTree(Tree[int]):
             for t in level:
                 if budget <= 0:
                     return
-                self._add_children(t)
+                self._add_tree_children(t)
                 t.expand()
                 budget -= len(t.children)
                 below += [c for c in t.children if c.allow_expand]
             level = below
 
-    def _add_children(self, tree_node: TreeNode[int]) -> None:
+    def _add_tree_children(self, tree_node: TreeNode[int]) -> None:
         if tree_node.children or tree_node.data is None or self.walk is None:
             return
         parent = tree_node.data
@@ -81,7 +81,7 @@ class WalkTree(Tree[int]):
                 tree_node.add_leaf(Text.assemble(("↺ ", "dim"), (name, "italic")), data=child)
 
     def _on_tree_node_expanded(self, event: Tree.NodeExpanded[int]) -> None:
-        self._add_children(event.node)
+        self._add_tree_children(event.node)
 
     def _label(self, node_id: int) -> Text:
         assert self.walk is not None
@@ -120,12 +120,12 @@ class WalkTree(Tree[int]):
         for value in reversed(path):
             parent = self._home[value][0]
             assert parent is not None
-            self._add_children(self._shown_at[parent])
+            self._add_tree_children(self._shown_at[parent])
             self._shown_at[parent].expand()
         target = self._shown_at.get(node_id)
         if target is None:
             return
-        self._add_children(target)
+        self._add_tree_children(target)
         target.expand()
         parent_node = target.parent
         while parent_node is not None:

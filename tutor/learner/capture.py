@@ -81,7 +81,7 @@ def topological_order(root: object) -> list:
         if seen is None:
             state[id(node)] = 1
             try:
-                prev = node._prev
+                prev = node._prev  # type: ignore[attr-defined]
             except AttributeError:
                 raise CaptureProblem(_not_a_value(stack)) from None
             for child in prev:

@@ -178,8 +178,8 @@ def _check_step(walk: Walk, index: int, node_id: int, g: Number, added: dict[int
     quick = _right_sum_or_product(walk, index, node, g, added) if error is None and not walk.whole else None
     if quick is not None:
         return quick
-    children = node.children if len(node.children) == 2 and node.children[0] != node.children[1] else None
-    children = list(children or dict.fromkeys(node.children))  # distinct, in order
+    kids = node.children
+    children = list(kids) if len(kids) == 2 and kids[0] != kids[1] else list(dict.fromkeys(kids))  # distinct
     if error is not None:
         return _unchecked(index, node, g, children, added, WRONG, f"its _backward() raised an error:\n{error}")
     if walk.whole:

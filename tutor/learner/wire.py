@@ -31,7 +31,7 @@ def unpack_ints(text: str) -> array:
 def pack_numbers(values: Sequence[Number]) -> dict:
     """Floats in an array; anything else as NaN there and its text by position in `texts`."""
     try:
-        return {"f64": base64.b64encode(array("d", values).tobytes()).decode("ascii"), "texts": {}}
+        return {"f64": base64.b64encode(array("d", values).tobytes()).decode("ascii"), "texts": {}}  # type: ignore[arg-type,type-var]
     except TypeError:  # some are not floats
         pass
     floats = array("d", bytes(8 * len(values)))
@@ -48,7 +48,7 @@ def pack_numbers(values: Sequence[Number]) -> dict:
 def unpack_numbers(packed: dict) -> list[Number]:
     floats = array("d")
     floats.frombytes(base64.b64decode(packed["f64"], validate=True))
-    values: list[Number] = floats.tolist()
+    values: list[Number] = list(floats.tolist())
     for key, text in packed.get("texts", {}).items():
         values[int(key)] = str(text)
     return values
