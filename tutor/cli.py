@@ -1,4 +1,4 @@
-"""The command line: `python -m tutor [list | check | play | serve | class] ...`."""
+"""The command line: `python -m tutor [list | check | play | show | serve | class] ...`."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
     from tutor.classroom.cli import add_commands
+    from tutor.learner.show_cli import add_command as add_show
 
     add_commands(sub)
+    add_show(sub)
     return parser
 
 
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.classroom.cli import run
 
         return run(args)
+    if args.command == "show":
+        from tutor.learner.show_cli import run as run_show
+
+        return run_show(args)
     if args.command == "play":
         from tutor.playground.cli import run_play
 
