@@ -58,6 +58,7 @@ from engine.graph import reversed_topological_order, topological_order
 
 __all__ = [
     "RULES",
+    "MaxResult",
     "Rule",
     "Tensor",
     "TensorBackwardStep",
@@ -70,7 +71,9 @@ __all__ = [
     "forward_formula",
     "forward_trace",
     "grad_formula",
+    "multinomial",
     "numerical_grad",
+    "one_hot",
     "pad",
     "replay",
     "stack",
@@ -78,6 +81,13 @@ __all__ = [
 ]
 
 Axis = int | Sequence[int] | None
+
+
+class MaxResult(NamedTuple):
+    """What PyTorch's `t.max(dim)` gives: the largest values, and where along `dim` each one is."""
+
+    values: Tensor
+    indices: np.ndarray
 
 
 class Rule(NamedTuple):
@@ -141,6 +151,10 @@ class Tensor:
 
     @property
     def size(self) -> int:
+        return self.data.size
+
+    def nelement(self) -> int:
+        """How many numbers the tensor holds (PyTorch's name for `size`)."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -277,7 +291,11 @@ class Tensor:
 
     # -- reductions over axes ------------------------------------------------------------
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Σ over `axis` (all by default). PyTorch's `dim=` and `keepdim=` are accepted too, here and below."""
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         return _node(np.sum(self.data, axis=axes, keepdims=keepdims), (self,), "sum", (axes, keepdims))
 
@@ -286,7 +304,10 @@ class Tensor:
         (a,), (axes, keepdims) = out._prev, out._saved
         return (np.broadcast_to(_keep(g, axes, keepdims), a.shape),)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         return _node(np.mean(self.data, axis=axes, keepdims=keepdims), (self,), "mean", (axes, keepdims))
 
@@ -295,11 +316,25 @@ class Tensor:
         (a,), (axes, keepdims) = out._prev, out._saved
         return (np.broadcast_to(_keep(g, axes, keepdims) / _count(a.shape, axes), a.shape),)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        axes = _axes(axis, self.shape)
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor | MaxResult:
+        """The largest numbers along `axis` (NumPy's way: a Tensor).
+
+        PyTorch's way, `t.max(dim=1)` or `t.max(1, keepdim=True)`, gives `(values, indices)`: the values as a
+        Tensor and, for each, the position of its maximum along `dim` (an integer array: tensors hold floats).
+        """
         if self.size == 0:
             raise ValueError("max of an empty tensor")
-        return _node(np.max(self.data, axis=axes, keepdims=keepdims), (self,), "max", (axes, keepdims))
+        torch_style = dim is not None or keepdim is not None
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
+        axes = _axes(axis, self.shape)
+        values = _node(np.max(self.data, axis=axes, keepdims=keepdims), (self,), "max", (axes, keepdims))
+        if not torch_style:
+            return values
+        if len(axes) != 1:
+            raise ValueError(f"max(dim=...) gives indices along one axis; got the axes {axes}")
+        return MaxResult(values, np.argmax(self.data, axis=axes[0], keepdims=keepdims))
 
     @rule("max", "max {0}", "g where {0} is the max, else 0 (tied maxima share g)")
     def _max_vjp(out, g):
@@ -307,8 +342,17 @@ class Tensor:
         winners = a.data == _keep(out.data, axes, keepdims)
         return (winners * (_keep(g, axes, keepdims) / winners.sum(axis=axes, keepdims=True)),)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        correction: int = 1,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
         """Variance, Σ(x - mean)² / (n - correction): correction=1 (the default, as in PyTorch) is Bessel's."""
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         n = _count(self.shape, axes)
         if n - correction <= 0:
@@ -322,6 +366,10 @@ class Tensor:
         (a,), (axes, keepdims, correction, d) = out._prev, out._saved
         # the mean depends on a too, but its term is Σ(a - mean) = 0
         return (_keep(g, axes, keepdims) * d * (2.0 / (_count(a.shape, axes) - correction)),)
+
+    def std(self, dim: Axis = None, keepdim: bool = False, unbiased: bool = True) -> Tensor:
+        """Standard deviation, as PyTorch spells it: √var, with n - 1 below the line unless `unbiased=False`."""
+        return self.var(dim, keepdim, correction=1 if unbiased else 0) ** 0.5
 
     # -- changing the shape ------------------------------------------------------------
 
@@ -503,6 +551,33 @@ def _stack_vjp(out, g):
     return tuple(np.moveaxis(g, axis, 0))
 
 
+def one_hot(ix: Any, num_classes: int) -> Tensor:
+    """`F.one_hot(ix, num_classes).float()`: a leaf of shape ix.shape + (num_classes,), 1.0 at each index."""
+    ix = _int_array(ix, "one_hot indices")
+    if ix.size and (ix.min() < 0 or ix.max() >= num_classes):
+        raise IndexError(f"one_hot: index {ix.min() if ix.min() < 0 else ix.max()} is not a class 0..{num_classes - 1}")
+    return Tensor(np.eye(num_classes)[ix])
+
+
+def multinomial(
+    probs: Tensor | Any, num_samples: int = 1, replacement: bool = False, generator: np.random.Generator | None = None
+) -> np.ndarray:
+    """`torch.multinomial`: `num_samples` class indices drawn from each row of `probs` (weights, any scale).
+
+    Integers come back as a NumPy array (tensors hold floats). `generator` is a
+    `np.random.default_rng(seed)`, as makemore passes a seeded torch.Generator.
+    """
+    p = np.asarray(probs.data if isinstance(probs, Tensor) else probs, dtype=np.float64)
+    if p.ndim not in (1, 2) or (p < 0).any() or not np.isfinite(p).all() or not (p.sum(axis=-1) > 0).all():
+        raise ValueError("multinomial needs one or two axes of weights >= 0, each row with a positive sum")
+    if not replacement and num_samples > (p > 0).sum(axis=-1).min():
+        raise ValueError(f"multinomial: {num_samples} samples without replacement need as many classes with weight > 0")
+    rng = generator if generator is not None else np.random.default_rng()
+    rows = p.reshape(-1, p.shape[-1])
+    picks = [rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=row / row.sum()) for row in rows]
+    return np.array(picks).reshape(*p.shape[:-1], num_samples)
+
+
 def embedding(weight: Tensor, ix: Any) -> Tensor:
     """Rows of `weight` picked by integer indices of any shape: `C[X]` in makemore, shape ix.shape + (dim,)."""
     ix = _int_array(ix, "embedding indices")
@@ -616,6 +691,15 @@ def _node(data: Any, prev: tuple[Tensor, ...], op: str, saved: tuple = ()) -> Te
     out._saved = saved
     out.label = ""
     return out
+
+
+def _torch_names(axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
+    """NumPy's `axis`/`keepdims` from either spelling; PyTorch's `dim`/`keepdim` when given."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give the axis as axis= or as dim=, not both")
+        axis = dim
+    return axis, keepdims if keepdim is None else keepdim
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -805,7 +889,7 @@ def _start_backward(root: Tensor, grad: Any) -> list[Tensor]:
     """What `backward()` does before its loop: zero interior grads, seed the root; the order to visit nodes in."""
     order = reversed_topological_order(root)
     for node in order:
-        if node._prev:
+        if node._prev or node.grad is None:  # `t.grad = None`, as PyTorch zeroes a grad, starts from zero
             node.grad = np.zeros(node.data.shape)  # interior grads are recomputed from zero
     seed = _seed(root, grad)
     root.grad = seed if root._prev else root.grad + seed

@@ -22,6 +22,9 @@ def _paren(x: float) -> str:
 def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]) -> str:
     """`a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6 → a.grad = 6`: the chain rule in names, then numbers."""
     node, child = names[step.node], names[c.child]
+    if step.custom:  # the learner's own _backward ran: what it did, not how
+        before, after = fmt(c.grad_before), fmt(c.grad_after)
+        return f"{child}.grad: {before} → {after} by {node}'s own _backward (custom, not shown in numbers)"
     symbolic = local_formula(step.node, c.position, names)
     upstream = fmt(step.upstream)
     line = f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {upstream} × "
@@ -126,9 +129,11 @@ def node_details(node: Value, names: dict[Value, str]) -> list[str]:
     else:
         formula = f"{forward_formula(node, names)} = {forward_numbers(node)}"
         lines = [f"{name} = {formula} = {fmt(node.data)}   grad {fmt(node.grad)}"]
-        for i, child in enumerate(node._prev):
+        if node._local is None:
+            lines.append(f"  {name} has a _backward of its own (custom, not shown in numbers)")
+        for i, (child, local) in enumerate(zip(node._prev, node._local or ())):
             symbolic = local_formula(node, i, names)
-            lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(node._local[i])}")
+            lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(local)}")
     return lines
 
 

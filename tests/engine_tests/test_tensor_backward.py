@@ -36,7 +36,7 @@ def mlp_graph(seed: int = 0):
     hpre = emb @ W1 + b1
     hnorm = (hpre - hpre.mean(0, keepdims=True)) / (hpre.var(0, keepdims=True) + 1e-5) ** 0.5
     h = cat([hnorm[:, :2].tanh(), hnorm[:, 2:].relu()], axis=1)
-    logits = h @ W2 + stack([h.max(1), h.sum(1)], axis=1).mean(1, keepdims=True)
+    logits = h @ W2 + stack([h.max(axis=1), h.sum(1)], axis=1).mean(1, keepdims=True)
     loss = cross_entropy(logits, Y) + logits.softmax().exp().mean() * 0.1 + logits.log_softmax().sigmoid().sum() * 0.01
     return loss, [C, W1, b1, W2]
 
