@@ -58,8 +58,13 @@ def _number(x: object, what: str) -> float:
     return x
 
 
-def _power(a: float, k: float) -> tuple[float, float]:
-    """a**k and its slope k·a**(k-1), or a clear error when either is not a finite real number."""
+def _power(a: float, k: float, exponent_is_input: bool = False) -> tuple[float, float]:
+    """a**k and its slope k·a**(k-1), or a clear error when either is not a finite real number.
+
+    When k is an input too, ∂out/∂k = out·ln(a) needs a > 0.
+    """
+    if exponent_is_input and a <= 0:
+        raise ValueError(f"{a} ** Value: the base must be positive when the exponent is a Value")
     if a < 0 and not k.is_integer():
         raise ValueError(f"{a} ** {k:g}: a negative base with a fractional exponent is not a real number")
     if a == 0 and k < 0:
@@ -111,8 +116,10 @@ class Value:
         return Value(self.data * other.data, (self, other), "*", _local=(other.data, self.data))
 
     def __pow__(self, other: Value | float) -> Value:
-        if isinstance(other, Value):
-            return self._pow_value(other)
+        if isinstance(other, Value):  # the exponent is an input too
+            result, slope = _power(self.data, other.data, exponent_is_input=True)
+            # out = a**k                   ∂out/∂a = k * a**(k-1), ∂out/∂k = out * ln(a)
+            return Value(result, (self, other), "**", _local=(slope, result * math.log(self.data)))
         k = _number(other, "exponent")
         result, slope = _power(self.data, k)
         # out = a**k                       ∂out/∂a = k * a**(k-1)
@@ -120,16 +127,8 @@ class Value:
         out._exponent = k  # a number, not an input: kept beside the node (shown as a**2)
         return out
 
-    def _pow_value(self, other: Value) -> Value:
-        a, k = self.data, other.data
-        if a <= 0:
-            raise ValueError(f"{a} ** Value: the base must be positive when the exponent is a Value")
-        result, slope = _power(a, k)
-        # out = a**k                       ∂out/∂a = k * a**(k-1), ∂out/∂k = out * ln(a)
-        return Value(result, (self, other), "**", _local=(slope, result * math.log(a)))
-
     def __rpow__(self, base: float) -> Value:  # base ** self
-        return Value(_number(base, "base"))._pow_value(self)
+        return Value(_number(base, "base")) ** self
 
     def __neg__(self) -> Value:  # -a
         return self * -1.0
