@@ -37,45 +37,35 @@ rows of g. `_unbroadcast` does that sum for every elementwise operation.
 Tensors hold float64 numbers, so a tensor computation and the same
 computation built from `Value`s agree to the last few bits.
 
-Also here: `backward_trace(root)` runs backward one node at a time as
-immutable records to step through (as `engine.trace` does for Values);
-`forward_formula` and `grad_formula` say what a node computed and what it
-sends back, in words; `numerical_grad` checks a grad by central differences.
-Layers built from these operations are in `engine.tensor_nn`.
+Beside this file, as for Value: `engine.tensor_trace` runs backward one node
+at a time as records to step through, `engine.tensor_explain` says what a
+node computed and what it sends back in words, and `engine.tensor_check`
+checks a grad by central differences. Layers built from these operations are
+in `engine.tensor_nn`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from engine.graph import reversed_topological_order, topological_order
+from engine.graph import reversed_topological_order
 
 __all__ = [
     "RULES",
     "MaxResult",
     "Rule",
     "Tensor",
-    "TensorBackwardStep",
-    "TensorContribution",
-    "TensorForwardStep",
-    "backward_trace",
     "cat",
     "cross_entropy",
     "embedding",
-    "forward_formula",
-    "forward_trace",
-    "grad_formula",
     "multinomial",
-    "numerical_grad",
     "one_hot",
     "pad",
-    "replay",
     "stack",
     "windows",
 ]
@@ -498,7 +488,7 @@ class Tensor:
         parameters) accumulate across calls; zero them between steps. A tensor
         with more than one number needs `grad`, the ∂L/∂self to start from.
         """
-        for node in _start_backward(self, grad):  # root first, every node before its inputs
+        for node in start_backward(self, grad):  # root first, every node before its inputs
             if node._prev:
                 for child, vjp in zip(node._prev, RULES[node._op].vjp(node, node.grad)):
                     child.grad = child.grad + vjp  # the chain rule (a new array: grads are never changed in place)
@@ -793,99 +783,7 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
     return grad
 
 
-# -- formulas in words ---------------------------------------------------------------------
-
-
-def forward_formula(node: Tensor, names: dict[Tensor, str]) -> str:
-    """What the operation computed, in names: `h = tanh(hpre)` gives 'tanh(hpre)'. Empty for a leaf."""
-    if not node._op:
-        return ""
-    return _fill(RULES[node._op].forward, node, names, 0)
-
-
-def grad_formula(node: Tensor, i: int, names: dict[Tensor, str]) -> str:
-    """∂L/∂(input i) in terms of g = ∂L/∂node, in names: 'g * (1 - h²)' for the input of h = tanh(hpre)."""
-    grads = RULES[node._op].grads
-    return _fill(grads[i] if i < len(grads) else grads[-1], node, names, i)
-
-
-def _fill(template: str, node: Tensor, names: dict[Tensor, str], i: int) -> str:
-    words = [names[c] for c in node._prev]
-    return template.format(*words, out=names[node], all=", ".join(words), i=i)
-
-
-# -- stepping through backprop ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TensorForwardStep:
-    index: int
-    node: Tensor
-    value: np.ndarray  # a read-only copy of node.data when the trace was taken
-
-
-@dataclass(frozen=True, slots=True)
-class TensorContribution:
-    """What one node sends back to one of its inputs: `child.grad += added` (arrays are read-only copies)."""
-
-    child: Tensor
-    position: int  # which input of the node this is
-    added: np.ndarray  # the VJP: the upstream grad pulled back through the operation
-    grad_before: np.ndarray
-    grad_after: np.ndarray
-
-
-@dataclass(frozen=True, slots=True)
-class TensorBackwardStep:
-    index: int
-    node: Tensor
-    upstream: np.ndarray  # ∂root/∂node, complete by the time the node is visited
-    contributions: tuple[TensorContribution, ...]  # empty for a leaf
-
-    def apply(self) -> None:
-        """Put the grads of the node and its inputs as they are after this step."""
-        self.node.grad = self.upstream.copy()
-        for c in self.contributions:
-            c.child.grad = c.grad_after.copy()
-
-    def undo(self) -> None:
-        """Put the grads of the node's inputs back as they were before this step."""
-        for c in reversed(self.contributions):
-            c.child.grad = c.grad_before.copy()
-
-
-def forward_trace(root: Tensor) -> list[TensorForwardStep]:
-    """Every node in an order it can be computed in: inputs first, root last."""
-    return [TensorForwardStep(i, node, _frozen(node.data)) for i, node in enumerate(topological_order(root))]
-
-
-def backward_trace(root: Tensor, grad: Any = None) -> Iterator[TensorBackwardStep]:
-    """Run `root.backward(grad)`, yielding a record for each node as it is visited.
-
-    The grads are updated as the iterator advances, by exactly the arithmetic
-    of `backward()`: consume it fully and every grad is what backward() gives.
-    """
-    order = _start_backward(root, grad)
-    for index, node in enumerate(order):
-        upstream = node.grad
-        contributions = []
-        if node._prev:
-            for position, (child, vjp) in enumerate(zip(node._prev, RULES[node._op].vjp(node, upstream))):
-                before = child.grad
-                child.grad = before + vjp  # the chain rule
-                contributions.append(TensorContribution(child, position, *map(_frozen, (vjp, before, child.grad))))
-        yield TensorBackwardStep(index, node, _frozen(upstream), tuple(contributions))
-
-
-def replay(root: Tensor, steps: Sequence[TensorBackwardStep], grad: Any = None) -> None:
-    """Apply recorded steps from the start, adding each contribution again, as backward() does."""
-    _start_backward(root, grad)
-    for step in steps:
-        for c in step.contributions:
-            c.child.grad = c.child.grad + c.added
-
-
-def _start_backward(root: Tensor, grad: Any) -> list[Tensor]:
+def start_backward(root: Tensor, grad: Any) -> list[Tensor]:
     """What `backward()` does before its loop: zero interior grads, seed the root; the order to visit nodes in."""
     order = reversed_topological_order(root)
     for node in order:
@@ -894,36 +792,3 @@ def _start_backward(root: Tensor, grad: Any) -> list[Tensor]:
     seed = _seed(root, grad)
     root.grad = seed if root._prev else root.grad + seed
     return order
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64)  # a copy
-    a.flags.writeable = False
-    return a
-
-
-# -- checking ----------------------------------------------------------------------------------
-
-
-def numerical_grad(f: Callable[[], Tensor | float], x: Tensor, h: float = 1e-6) -> np.ndarray:
-    """∂f/∂x for every number of x by central differences, (f(x + hᵢ) - f(x - hᵢ)) / 2hᵢ.
-
-    `f` takes no arguments and reads `x.data`, which is nudged in place one
-    number at a time (hᵢ = h·max(1, |xᵢ|)) and put back afterwards. Compare
-    the result with `x.grad` after `f().backward()`.
-    """
-    grad = np.zeros_like(x.data)
-    for i in np.ndindex(x.shape):
-        old = x.data[i]
-        step = h * max(1.0, abs(old))
-        x.data[i] = old + step
-        up = _number(f())
-        x.data[i] = old - step
-        down = _number(f())
-        x.data[i] = old
-        grad[i] = (up - down) / (2 * step)
-    return grad
-
-
-def _number(y: Tensor | float) -> float:
-    return y.item() if isinstance(y, Tensor) else float(y)

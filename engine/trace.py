@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.graph import reversed_topological_order, topological_order
-from engine.value import Value, _raise_bad_grad
+from engine.value import Value, raise_bad_grad
 
 __all__ = ["BackwardStep", "Contribution", "ForwardStep", "backward_trace", "forward_trace", "replay"]
 
@@ -100,7 +100,7 @@ def backward_trace(root: Value) -> Iterator[BackwardStep]:
             contributions.append(Contribution(child, position, local, added, before, child.grad))
         yield BackwardStep(index, node, upstream, tuple(contributions))
     if total - total != 0.0:
-        _raise_bad_grad(root, order)
+        raise_bad_grad(root, order)
 
 
 def _custom_step(index: int, node: Value, upstream: float) -> BackwardStep:

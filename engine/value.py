@@ -258,14 +258,14 @@ class Value:
                 for child, d in zip(node._prev, local):
                     child.grad += d * g  # the chain rule: node._backward(), written out for speed
         if total - total != 0.0:  # nan or ±inf
-            _raise_bad_grad(self, order)
+            raise_bad_grad(self, order)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
 
-def _raise_bad_grad(root: Value, order: list[Value]) -> None:
+def raise_bad_grad(root: Value, order: list[Value]) -> None:
     """After a backward whose grads did not all stay finite, name the first node that made one so, and raise.
 
     Called only when the sum of all grads is not finite; if that sum merely

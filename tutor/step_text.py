@@ -38,7 +38,7 @@ def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]
 
 def tensor_chain_rule_line(step: Any, c: Any, names: dict[Any, str]) -> str:
     """`W.grad += x.T @ g → 3×4 mean 0.1 max|·| 2`: the rule in names, then what it added."""
-    from engine.tensor import grad_formula
+    from engine.tensor_explain import grad_formula
 
     node, child = names[step.node], names[c.child]
     rule = grad_formula(step.node, c.position, names)
@@ -138,7 +138,7 @@ def node_details(node: Value, names: dict[Value, str]) -> list[str]:
 
 
 def _tensor_details(node: Any, name: str, names: dict[Any, str]) -> list[str]:
-    from engine.tensor import grad_formula
+    from engine.tensor_explain import grad_formula
 
     head = f"{name} = {formula(node, names)}" if node._op else f"{name} is a leaf"
     lines = [f"{head}: data {describe(node.data)}", f"  grad {describe(node.grad)}"]

@@ -11,17 +11,8 @@ import pytest
 
 from engine.graph import count_nodes, node_ids, reversed_topological_order, topological_order
 from engine.optim import SGD
-from engine.tensor import (
-    Tensor,
-    TensorBackwardStep,
-    backward_trace,
-    cat,
-    cross_entropy,
-    embedding,
-    forward_trace,
-    replay,
-    stack,
-)
+from engine.tensor import Tensor, cat, cross_entropy, embedding, stack
+from engine.tensor_trace import TensorBackwardStep, backward_trace, forward_trace, replay
 
 
 def mlp_graph(seed: int = 0):

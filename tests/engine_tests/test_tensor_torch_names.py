@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.tensor import Tensor, multinomial, numerical_grad, one_hot
+from engine.tensor import Tensor, multinomial, one_hot
+from engine.tensor_check import numerical_grad
 
 RNG = np.random.default_rng(5)
 
