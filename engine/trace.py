@@ -84,7 +84,7 @@ def backward_trace(root: Value) -> Iterator[BackwardStep]:
     """
     order = reversed_topological_order(root)
     _start_backward(root, order)
-    total = 0.0  # as in backward(): finite if and only if every grad is
+    total = 0.0  # as in backward(): nan or inf whenever one of the grads is
     for index, node in enumerate(order):
         upstream = node.grad
         total += upstream

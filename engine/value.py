@@ -38,6 +38,7 @@ Where this engine differs from micrograd (its semantics are PyTorch's):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
 from operator import mul
@@ -212,12 +213,12 @@ class Value:
         for child, local in zip(self._prev, self._local):
             child.grad += local * self.grad
 
-    def _get_backward(self):
+    def _get_backward(self) -> Callable[[], None]:
         if self._local is None:  # a function was assigned to this node's _backward
             return self.__dict__["_backward"]
         return self._chain_rule
 
-    def _set_backward(self, fn) -> None:
+    def _set_backward(self, fn: Callable[[], None]) -> None:
         self.__dict__["_backward"] = fn
         self._local = None  # from now on backward() calls fn for this node
 
@@ -247,7 +248,7 @@ class Value:
             if node._prev:
                 node.grad = 0.0
         self.grad = 1.0 if self._prev else self.grad + 1.0
-        total = 0.0  # the sum of every grad: finite if and only if each one is
+        total = 0.0  # the sum of every grad: nan or inf whenever one of them is (checked once, after the loop)
         for node in order:
             g = node.grad
             total += g
