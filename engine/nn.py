@@ -56,12 +56,12 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 
-Random = random.Random | ModuleType  # a generator, or the `random` module itself (its global state)
+RandomSource = random.Random | ModuleType  # a generator, or the `random` module itself (its global state)
 
 _NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
 
-def _rng(rng: Random | None, seed: int | None) -> Random:
+def _rng(rng: RandomSource | None, seed: int | None) -> RandomSource:
     """Where weights are drawn from: `rng`, else a fresh `random.Random(seed)`, else the global `random`."""
     if rng is not None:
         return rng
@@ -100,7 +100,7 @@ class Neuron(Module):
         nonlin: bool = True,
         activation: str = "relu",
         *,
-        rng: Random | None = None,
+        rng: RandomSource | None = None,
         seed: int | None = None,
     ):
         if activation not in ACTIVATIONS:
@@ -126,7 +126,7 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons that all see the same inputs. One neuron: returns a `Value`, as in micrograd."""
 
-    def __init__(self, nin: int, nout: int, *, rng: Random | None = None, seed: int | None = None, **kwargs):
+    def __init__(self, nin: int, nout: int, *, rng: RandomSource | None = None, seed: int | None = None, **kwargs):
         rng = _rng(rng, seed)
         self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
 
@@ -155,7 +155,7 @@ class MLP(Module):
         activation: str = "relu",
         seed: int | None = None,
         *,
-        rng: Random | None = None,
+        rng: RandomSource | None = None,
     ):
         rng = _rng(rng, seed)
         sz = [nin, *nouts]
@@ -186,7 +186,7 @@ class Linear(Module):
     start with outputs of a sensible size. Always returns a list of `nout` Values.
     """
 
-    def __init__(self, nin: int, nout: int, *, rng: Random | None = None, seed: int | None = None):
+    def __init__(self, nin: int, nout: int, *, rng: RandomSource | None = None, seed: int | None = None):
         rng = _rng(rng, seed)
         bound = 1.0 / math.sqrt(nin)
         self.nin, self.nout = nin, nout
