@@ -27,10 +27,11 @@ Where this engine differs from micrograd (its semantics are PyTorch's):
   recomputed from zero on each call, while the grads of leaves (inputs and
   parameters) accumulate across calls, as in PyTorch. Calling `_backward()`
   node by node, as the lecture does, accumulates exactly as micrograd does.
-- Changing `.data` after the forward pass: micrograd's closures read `.data`
-  when backward runs; here the local derivatives were taken when the forward
-  pass ran, so backward gives the derivative at the old value. Run the
-  forward pass again after changing data (PyTorch refuses such a backward).
+- Changing `.data` after the forward pass: most of micrograd's closures
+  (those of `*`, `**`, relu and exp; not tanh's) read `.data` when backward
+  runs; here every local derivative was taken when the forward pass ran, so
+  backward gives the derivative at the old values. Run the forward pass again
+  after changing data (PyTorch refuses such a backward).
 - A grad that becomes NaN or infinite raises `FloatingPointError`, naming the
   node and its operation, where micrograd carries on with nan.
 """
