@@ -164,3 +164,13 @@ def test_the_constructor_takes_micrograds_arguments():
     a = Value(1.0)
     out = Value(3.0, _children=(a,), _op="f", label="out")
     assert out._prev == (a,) and out._op == "f" and out.label == "out"
+
+
+def test_where_backward_differs_from_micrograds_as_value_py_documents():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    a.data = 10.0  # changed after the forward pass
+    c.backward()
+    assert b.grad == 2.0  # the derivative at the forward pass's a (micrograd's closure would read 10.0)
+    c.backward()  # a second backward: leaves accumulate, the interior is recomputed
+    assert (a.grad, b.grad, c.grad) == (6.0, 4.0, 1.0)
