@@ -1,7 +1,8 @@
 """Words for what each operation did: its formula and its local derivatives.
 
-`value.py` stores numbers only; this module turns a node into the text a
-learner reads, e.g. `c = a * b = 2 * -3 = -6` and `∂c/∂a = b = -3`.
+`value.py` stores numbers, and beside its operations the table `OPS` of their
+formulas; this module fills that table in for one node, e.g.
+`c = a * b = 2 * -3 = -6` and `∂c/∂a = b = -3`.
 """
 
 from __future__ import annotations
@@ -9,23 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.graph import topological_order
+from engine.value import OPS
 
 if TYPE_CHECKING:
     from engine.value import Value
 
-__all__ = ["fmt", "forward_formula", "forward_numbers", "local_formula", "node_names"]
-
-# op: (forward formula, [∂out/∂input for each input]) in terms of the inputs {0}, {1} and {out}
-_FORMULAS: dict[str, tuple[str, list[str]]] = {
-    "+": ("{0} + {1}", ["1", "1"]),
-    "*": ("{0} * {1}", ["{1}", "{0}"]),
-    "**": ("{0}**{1}", ["{1}·{0}**({1}-1)", "{out}·ln({0})"]),
-    "relu": ("relu({0})", ["1 if {0} > 0 else 0"]),
-    "tanh": ("tanh({0})", ["1 - {out}²"]),
-    "sigmoid": ("σ({0})", ["{out}·(1 - {out})"]),
-    "exp": ("exp({0})", ["{out}"]),
-    "log": ("ln({0})", ["1/{0}"]),
-}
+__all__ = ["fmt", "forward_formula", "forward_numbers", "local_formula", "node_names", "op_label"]
 
 
 def fmt(x: float) -> str:
@@ -39,28 +29,42 @@ def node_names(root: Value) -> dict[Value, str]:
     return {node: node.label or f"n{i}" for i, node in enumerate(topological_order(root))}
 
 
-def _templates(node: Value) -> tuple[str, list[str]]:
+def op_label(node: Value) -> str:
+    """The op as a learner reads it: `**2` for a square (its exponent is data of the node), else `_op`."""
+    exponent = _exponent(node)
+    return node._op if exponent is None else f"{node._op}{fmt(exponent)}"
+
+
+def _exponent(node: Value) -> float | None:
+    """The number exponent of a `**` node, None for every other node (and for a Value exponent)."""
+    return getattr(node, "_exponent", None) if node._op == "**" else None
+
+
+def _templates(node: Value) -> tuple[str, tuple[str, ...]]:
     op = node._op
-    if op in _FORMULAS:
-        return _FORMULAS[op]
-    if op.startswith("**"):  # a number exponent, e.g. '**2' or '**-1'
-        k = op[2:]
-        return "{0}" + op, [f"{k}·{{0}}**({k}-1)" if k not in ("0", "1") else ("0" if k == "0" else "1")]
     if op == "dot":
         return _dot_templates(len(node._prev))
-    return op + "(" + ", ".join(f"{{{i}}}" for i in range(len(node._prev))) + ")", ["?"] * len(node._prev)
+    if op in OPS:
+        return OPS[op].forward, OPS[op].local
+    return op + "(" + ", ".join(f"{{{i}}}" for i in range(len(node._prev))) + ")", ("?",) * len(node._prev)
 
 
-def _dot_templates(n_inputs: int) -> tuple[str, list[str]]:
+def _dot_templates(n_inputs: int) -> tuple[str, tuple[str, ...]]:
     m = n_inputs // 2
     has_bias = n_inputs % 2 == 1
     terms = [f"{{{i}}}*{{{m + i}}}" for i in range(m)] + ([f"{{{2 * m}}}"] if has_bias else [])
     local = [f"{{{m + i}}}" for i in range(m)] + [f"{{{i}}}" for i in range(m)] + (["1"] if has_bias else [])
-    return " + ".join(terms), local
+    return " + ".join(terms), tuple(local)
 
 
-def _fill(template: str, node: Value, words: list[str], out: str) -> str:
+def _fill(template: str, words: list[str], out: str) -> str:
     return template.format(*words, out=out)
+
+
+def _with_exponent(node: Value, words: list[str]) -> list[str]:
+    """The inputs' words, and a number exponent after them: it fills {1} in `{0}**{1}`."""
+    exponent = _exponent(node)
+    return words if exponent is None else [*words, fmt(exponent)]
 
 
 def forward_formula(node: Value, names: dict[Value, str]) -> str:
@@ -68,7 +72,7 @@ def forward_formula(node: Value, names: dict[Value, str]) -> str:
     if not node._op:
         return ""
     template, _ = _templates(node)
-    return _fill(template, node, [names[c] for c in node._prev], names[node])
+    return _fill(template, _with_exponent(node, [names[c] for c in node._prev]), names[node])
 
 
 def forward_numbers(node: Value) -> str:
@@ -78,13 +82,13 @@ def forward_numbers(node: Value) -> str:
     template, _ = _templates(node)
     called = template.endswith("({0})")  # tanh(-2) needs no brackets of its own; 2 * (-3) does
     words = [fmt(c.data) if called else _paren(c.data) for c in node._prev]
-    return _fill(template, node, words, _paren(node.data))
+    return _fill(template, _with_exponent(node, words), _paren(node.data))
 
 
 def local_formula(node: Value, i: int, names: dict[Value, str]) -> str:
     """∂node/∂(its i-th input) in names, e.g. `b` for the first input of `a * b`."""
     _, locals_ = _templates(node)
-    return _fill(locals_[i], node, [names[c] for c in node._prev], names[node])
+    return _fill(locals_[i], _with_exponent(node, [names[c] for c in node._prev]), names[node])
 
 
 def _paren(x: float) -> str:

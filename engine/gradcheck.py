@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from engine.value import Value
 
-__all__ = ["GradCheckResult", "gradcheck", "numerical_gradient", "relative_error"]
+__all__ = ["GradCheckResult", "central_difference", "gradcheck", "numerical_gradient", "relative_error"]
 
 Function = Callable[[list[Value]], Value | float]
 
@@ -41,17 +41,22 @@ def _evaluate(f: Function, xs: Sequence[float]) -> float:
     return out.data if isinstance(out, Value) else float(out)
 
 
-def numerical_gradient(f: Function, xs: Sequence[float], h: float = 1e-6) -> list[float]:
-    """∂f/∂xᵢ for every input by central differences (see the module docstring)."""
+def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
+    """The slope of f at x, (f(x + δ) - f(x - δ)) / 2δ with δ = h·max(1, |x|): the one numerical derivative.
+
+    Every numerical gradient in the project is this, one input at a time: for
+    a list of Values here, for a program in the playground, for each number of
+    a Tensor in engine.tensor_check.
+    """
     if not h > 0:
         raise ValueError(f"h must be positive, got {h!r}")
-    grads = []
-    for i, x in enumerate(xs):
-        step = h * max(1.0, abs(x))
-        up = [*xs[:i], x + step, *xs[i + 1 :]]
-        down = [*xs[:i], x - step, *xs[i + 1 :]]
-        grads.append((_evaluate(f, up) - _evaluate(f, down)) / (2 * step))
-    return grads
+    step = h * max(1.0, abs(x))
+    return (f(x + step) - f(x - step)) / (2 * step)
+
+
+def numerical_gradient(f: Function, xs: Sequence[float], h: float = 1e-6) -> list[float]:
+    """∂f/∂xᵢ for every input by central differences (see the module docstring)."""
+    return [central_difference(lambda v, i=i: _evaluate(f, [*xs[:i], v, *xs[i + 1 :]]), x, h) for i, x in enumerate(xs)]
 
 
 @dataclass(frozen=True)

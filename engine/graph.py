@@ -72,13 +72,15 @@ def count_edges(root: Value) -> int:
 
 def to_dot(root: Value) -> str:
     """The graph in Graphviz's DOT language: `dot -Tsvg graph.dot > graph.svg`."""
+    from engine.explain import op_label  # explain walks graphs with this module: imported when drawing
+
     ids = node_ids(root)
     lines = ["digraph G {", "  rankdir=LR;", '  node [shape=record, fontname="monospace"];']
     for node, i in ids.items():
         name = _dot_escape(node.label or f"n{i}")
         lines.append(f'  n{i} [label="{{ {name} | data {node.data:.4f} | grad {node.grad:.4f} }}"];')
         if node._op:
-            lines.append(f'  n{i}op [label="{_dot_escape(node._op)}", shape=circle];')
+            lines.append(f'  n{i}op [label="{_dot_escape(op_label(node))}", shape=circle];')
             lines.append(f"  n{i}op -> n{i};")
             for child in node._prev:
                 lines.append(f"  n{ids[child]} -> n{i}op;")

@@ -15,9 +15,11 @@ Two ways to build a network:
 A neuron computes its weighted sum `w·x + b` with `Value.dot`: one node in the
 graph instead of micrograd's 2n, which is most of why this engine is fast.
 
-Initialisation is seeded and reproducible: each model draws its weights from
-its own `random.Random(seed)` (default seed `DEFAULT_SEED`), never from the
-global random state.
+Initial weights come from Python's global `random`, as in micrograd:
+`random.seed(1337)` then `MLP(2, [16, 16, 1])` gives micrograd's demo network
+bit for bit, and two neurons built one after the other differ. Pass `seed=`
+(a fresh `random.Random(seed)`) or `rng=` (a generator of your own) for
+weights that do not depend on what ran before, as lessons do.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from types import ModuleType
 
 from engine.value import Value
 
@@ -43,7 +46,7 @@ __all__ = [
     "Tanh",
 ]
 
-DEFAULT_SEED = 1337
+DEFAULT_SEED = 1337  # micrograd's demo seed; the default of engine.tensor_nn's layers
 
 # name -> the function a neuron applies to its weighted sum (None: leave it as it is)
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -53,13 +56,18 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 
+RandomSource = random.Random | ModuleType  # a generator, or the `random` module itself (its global state)
+
 _NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
 
-def _rng(rng: random.Random | None, seed: int | None) -> random.Random:
+def _rng(rng: RandomSource | None, seed: int | None) -> RandomSource:
+    """Where weights are drawn from: `rng`, else a fresh `random.Random(seed)`, else the global `random`."""
     if rng is not None:
         return rng
-    return random.Random(DEFAULT_SEED if seed is None else seed)
+    if seed is not None:
+        return random.Random(seed)
+    return random  # its functions draw from the global state, which random.seed(k) sets
 
 
 def _values(x: Sequence[Value | float] | Value | float) -> list[Value]:
@@ -92,7 +100,7 @@ class Neuron(Module):
         nonlin: bool = True,
         activation: str = "relu",
         *,
-        rng: random.Random | None = None,
+        rng: RandomSource | None = None,
         seed: int | None = None,
     ):
         if activation not in ACTIVATIONS:
@@ -118,7 +126,7 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons that all see the same inputs. One neuron: returns a `Value`, as in micrograd."""
 
-    def __init__(self, nin: int, nout: int, *, rng: random.Random | None = None, seed: int | None = None, **kwargs):
+    def __init__(self, nin: int, nout: int, *, rng: RandomSource | None = None, seed: int | None = None, **kwargs):
         rng = _rng(rng, seed)
         self.neurons = [Neuron(nin, rng=rng, **kwargs) for _ in range(nout)]
 
@@ -140,8 +148,16 @@ class MLP(Module):
     `activation` is used by every hidden layer: "relu", "tanh", "sigmoid" or "linear".
     """
 
-    def __init__(self, nin: int, nouts: list[int], activation: str = "relu", seed: int | None = None):
-        rng = _rng(None, seed)
+    def __init__(
+        self,
+        nin: int,
+        nouts: list[int],
+        activation: str = "relu",
+        seed: int | None = None,
+        *,
+        rng: RandomSource | None = None,
+    ):
+        rng = _rng(rng, seed)
         sz = [nin, *nouts]
         self.layers = [
             Layer(sz[i], sz[i + 1], rng=rng, nonlin=i != len(nouts) - 1, activation=activation)
@@ -170,7 +186,7 @@ class Linear(Module):
     start with outputs of a sensible size. Always returns a list of `nout` Values.
     """
 
-    def __init__(self, nin: int, nout: int, *, rng: random.Random | None = None, seed: int | None = None):
+    def __init__(self, nin: int, nout: int, *, rng: RandomSource | None = None, seed: int | None = None):
         rng = _rng(rng, seed)
         bound = 1.0 / math.sqrt(nin)
         self.nin, self.nout = nin, nout

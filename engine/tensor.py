@@ -37,47 +37,47 @@ rows of g. `_unbroadcast` does that sum for every elementwise operation.
 Tensors hold float64 numbers, so a tensor computation and the same
 computation built from `Value`s agree to the last few bits.
 
-Also here: `backward_trace(root)` runs backward one node at a time as
-immutable records to step through (as `engine.trace` does for Values);
-`forward_formula` and `grad_formula` say what a node computed and what it
-sends back, in words; `numerical_grad` checks a grad by central differences.
-Layers built from these operations are in `engine.tensor_nn`.
+Beside this file, as for Value: `engine.tensor_trace` runs backward one node
+at a time as records to step through, `engine.tensor_explain` says what a
+node computed and what it sends back in words, and `engine.tensor_check`
+checks a grad by central differences. Layers built from these operations are
+in `engine.tensor_nn`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from engine.graph import reversed_topological_order, topological_order
+from engine.graph import reversed_topological_order
 
 __all__ = [
     "RULES",
+    "MaxResult",
     "Rule",
     "Tensor",
-    "TensorBackwardStep",
-    "TensorContribution",
-    "TensorForwardStep",
-    "backward_trace",
     "cat",
     "cross_entropy",
     "embedding",
-    "forward_formula",
-    "forward_trace",
-    "grad_formula",
-    "numerical_grad",
+    "multinomial",
+    "one_hot",
     "pad",
-    "replay",
     "stack",
     "windows",
 ]
 
 Axis = int | Sequence[int] | None
+
+
+class MaxResult(NamedTuple):
+    """What PyTorch's `t.max(dim)` gives: the largest values, and where along `dim` each one is."""
+
+    values: Tensor
+    indices: np.ndarray
 
 
 class Rule(NamedTuple):
@@ -141,6 +141,10 @@ class Tensor:
 
     @property
     def size(self) -> int:
+        return self.data.size
+
+    def nelement(self) -> int:
+        """How many numbers the tensor holds (PyTorch's name for `size`)."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -277,7 +281,11 @@ class Tensor:
 
     # -- reductions over axes ------------------------------------------------------------
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Σ over `axis` (all by default). PyTorch's `dim=` and `keepdim=` are accepted too, here and below."""
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         return _node(np.sum(self.data, axis=axes, keepdims=keepdims), (self,), "sum", (axes, keepdims))
 
@@ -286,7 +294,10 @@ class Tensor:
         (a,), (axes, keepdims) = out._prev, out._saved
         return (np.broadcast_to(_keep(g, axes, keepdims), a.shape),)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         return _node(np.mean(self.data, axis=axes, keepdims=keepdims), (self,), "mean", (axes, keepdims))
 
@@ -295,11 +306,25 @@ class Tensor:
         (a,), (axes, keepdims) = out._prev, out._saved
         return (np.broadcast_to(_keep(g, axes, keepdims) / _count(a.shape, axes), a.shape),)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        axes = _axes(axis, self.shape)
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor | MaxResult:
+        """The largest numbers along `axis` (NumPy's way: a Tensor).
+
+        PyTorch's way, `t.max(dim=1)` or `t.max(1, keepdim=True)`, gives `(values, indices)`: the values as a
+        Tensor and, for each, the position of its maximum along `dim` (an integer array: tensors hold floats).
+        """
         if self.size == 0:
             raise ValueError("max of an empty tensor")
-        return _node(np.max(self.data, axis=axes, keepdims=keepdims), (self,), "max", (axes, keepdims))
+        torch_style = dim is not None or keepdim is not None
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
+        axes = _axes(axis, self.shape)
+        values = _node(np.max(self.data, axis=axes, keepdims=keepdims), (self,), "max", (axes, keepdims))
+        if not torch_style:
+            return values
+        if len(axes) != 1:
+            raise ValueError(f"max(dim=...) gives indices along one axis; got the axes {axes}")
+        return MaxResult(values, np.argmax(self.data, axis=axes[0], keepdims=keepdims))
 
     @rule("max", "max {0}", "g where {0} is the max, else 0 (tied maxima share g)")
     def _max_vjp(out, g):
@@ -307,8 +332,17 @@ class Tensor:
         winners = a.data == _keep(out.data, axes, keepdims)
         return (winners * (_keep(g, axes, keepdims) / winners.sum(axis=axes, keepdims=True)),)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        correction: int = 1,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
         """Variance, Σ(x - mean)² / (n - correction): correction=1 (the default, as in PyTorch) is Bessel's."""
+        axis, keepdims = _torch_names(axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.shape)
         n = _count(self.shape, axes)
         if n - correction <= 0:
@@ -322,6 +356,10 @@ class Tensor:
         (a,), (axes, keepdims, correction, d) = out._prev, out._saved
         # the mean depends on a too, but its term is Σ(a - mean) = 0
         return (_keep(g, axes, keepdims) * d * (2.0 / (_count(a.shape, axes) - correction)),)
+
+    def std(self, dim: Axis = None, keepdim: bool = False, unbiased: bool = True) -> Tensor:
+        """Standard deviation, as PyTorch spells it: √var, with n - 1 below the line unless `unbiased=False`."""
+        return self.var(dim, keepdim, correction=1 if unbiased else 0) ** 0.5
 
     # -- changing the shape ------------------------------------------------------------
 
@@ -450,7 +488,7 @@ class Tensor:
         parameters) accumulate across calls; zero them between steps. A tensor
         with more than one number needs `grad`, the ∂L/∂self to start from.
         """
-        for node in _start_backward(self, grad):  # root first, every node before its inputs
+        for node in start_backward(self, grad):  # root first, every node before its inputs
             if node._prev:
                 for child, vjp in zip(node._prev, RULES[node._op].vjp(node, node.grad)):
                     child.grad = child.grad + vjp  # the chain rule (a new array: grads are never changed in place)
@@ -501,6 +539,33 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def _stack_vjp(out, g):
     (axis,) = out._saved
     return tuple(np.moveaxis(g, axis, 0))
+
+
+def one_hot(ix: Any, num_classes: int) -> Tensor:
+    """`F.one_hot(ix, num_classes).float()`: a leaf of shape ix.shape + (num_classes,), 1.0 at each index."""
+    ix = _int_array(ix, "one_hot indices")
+    if ix.size and (ix.min() < 0 or ix.max() >= num_classes):
+        raise IndexError(f"one_hot: index {ix.min() if ix.min() < 0 else ix.max()} is not a class 0..{num_classes - 1}")
+    return Tensor(np.eye(num_classes)[ix])
+
+
+def multinomial(
+    probs: Tensor | Any, num_samples: int = 1, replacement: bool = False, generator: np.random.Generator | None = None
+) -> np.ndarray:
+    """`torch.multinomial`: `num_samples` class indices drawn from each row of `probs` (weights, any scale).
+
+    Integers come back as a NumPy array (tensors hold floats). `generator` is a
+    `np.random.default_rng(seed)`, as makemore passes a seeded torch.Generator.
+    """
+    p = np.asarray(probs.data if isinstance(probs, Tensor) else probs, dtype=np.float64)
+    if p.ndim not in (1, 2) or (p < 0).any() or not np.isfinite(p).all() or not (p.sum(axis=-1) > 0).all():
+        raise ValueError("multinomial needs one or two axes of weights >= 0, each row with a positive sum")
+    if not replacement and num_samples > (p > 0).sum(axis=-1).min():
+        raise ValueError(f"multinomial: {num_samples} samples without replacement need as many classes with weight > 0")
+    rng = generator if generator is not None else np.random.default_rng()
+    rows = p.reshape(-1, p.shape[-1])
+    picks = [rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=row / row.sum()) for row in rows]
+    return np.array(picks).reshape(*p.shape[:-1], num_samples)
 
 
 def embedding(weight: Tensor, ix: Any) -> Tensor:
@@ -618,6 +683,15 @@ def _node(data: Any, prev: tuple[Tensor, ...], op: str, saved: tuple = ()) -> Te
     return out
 
 
+def _torch_names(axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple[Axis, bool]:
+    """NumPy's `axis`/`keepdims` from either spelling; PyTorch's `dim`/`keepdim` when given."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give the axis as axis= or as dim=, not both")
+        axis = dim
+    return axis, keepdims if keepdim is None else keepdim
+
+
 def _as_tensor(x: Any) -> Tensor:
     """Tensors as they are; numbers and arrays become leaves (constants, as `Value` makes them)."""
     return x if isinstance(x, Tensor) else Tensor(x)
@@ -709,137 +783,12 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
     return grad
 
 
-# -- formulas in words ---------------------------------------------------------------------
-
-
-def forward_formula(node: Tensor, names: dict[Tensor, str]) -> str:
-    """What the operation computed, in names: `h = tanh(hpre)` gives 'tanh(hpre)'. Empty for a leaf."""
-    if not node._op:
-        return ""
-    return _fill(RULES[node._op].forward, node, names, 0)
-
-
-def grad_formula(node: Tensor, i: int, names: dict[Tensor, str]) -> str:
-    """∂L/∂(input i) in terms of g = ∂L/∂node, in names: 'g * (1 - h²)' for the input of h = tanh(hpre)."""
-    grads = RULES[node._op].grads
-    return _fill(grads[i] if i < len(grads) else grads[-1], node, names, i)
-
-
-def _fill(template: str, node: Tensor, names: dict[Tensor, str], i: int) -> str:
-    words = [names[c] for c in node._prev]
-    return template.format(*words, out=names[node], all=", ".join(words), i=i)
-
-
-# -- stepping through backprop ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TensorForwardStep:
-    index: int
-    node: Tensor
-    value: np.ndarray  # a read-only copy of node.data when the trace was taken
-
-
-@dataclass(frozen=True, slots=True)
-class TensorContribution:
-    """What one node sends back to one of its inputs: `child.grad += added` (arrays are read-only copies)."""
-
-    child: Tensor
-    position: int  # which input of the node this is
-    added: np.ndarray  # the VJP: the upstream grad pulled back through the operation
-    grad_before: np.ndarray
-    grad_after: np.ndarray
-
-
-@dataclass(frozen=True, slots=True)
-class TensorBackwardStep:
-    index: int
-    node: Tensor
-    upstream: np.ndarray  # ∂root/∂node, complete by the time the node is visited
-    contributions: tuple[TensorContribution, ...]  # empty for a leaf
-
-    def apply(self) -> None:
-        """Put the grads of the node and its inputs as they are after this step."""
-        self.node.grad = self.upstream.copy()
-        for c in self.contributions:
-            c.child.grad = c.grad_after.copy()
-
-    def undo(self) -> None:
-        """Put the grads of the node's inputs back as they were before this step."""
-        for c in reversed(self.contributions):
-            c.child.grad = c.grad_before.copy()
-
-
-def forward_trace(root: Tensor) -> list[TensorForwardStep]:
-    """Every node in an order it can be computed in: inputs first, root last."""
-    return [TensorForwardStep(i, node, _frozen(node.data)) for i, node in enumerate(topological_order(root))]
-
-
-def backward_trace(root: Tensor, grad: Any = None) -> Iterator[TensorBackwardStep]:
-    """Run `root.backward(grad)`, yielding a record for each node as it is visited.
-
-    The grads are updated as the iterator advances, by exactly the arithmetic
-    of `backward()`: consume it fully and every grad is what backward() gives.
-    """
-    order = _start_backward(root, grad)
-    for index, node in enumerate(order):
-        upstream = node.grad
-        contributions = []
-        if node._prev:
-            for position, (child, vjp) in enumerate(zip(node._prev, RULES[node._op].vjp(node, upstream))):
-                before = child.grad
-                child.grad = before + vjp  # the chain rule
-                contributions.append(TensorContribution(child, position, *map(_frozen, (vjp, before, child.grad))))
-        yield TensorBackwardStep(index, node, _frozen(upstream), tuple(contributions))
-
-
-def replay(root: Tensor, steps: Sequence[TensorBackwardStep], grad: Any = None) -> None:
-    """Apply recorded steps from the start, adding each contribution again, as backward() does."""
-    _start_backward(root, grad)
-    for step in steps:
-        for c in step.contributions:
-            c.child.grad = c.child.grad + c.added
-
-
-def _start_backward(root: Tensor, grad: Any) -> list[Tensor]:
+def start_backward(root: Tensor, grad: Any) -> list[Tensor]:
     """What `backward()` does before its loop: zero interior grads, seed the root; the order to visit nodes in."""
     order = reversed_topological_order(root)
     for node in order:
-        if node._prev:
+        if node._prev or node.grad is None:  # `t.grad = None`, as PyTorch zeroes a grad, starts from zero
             node.grad = np.zeros(node.data.shape)  # interior grads are recomputed from zero
     seed = _seed(root, grad)
     root.grad = seed if root._prev else root.grad + seed
     return order
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64)  # a copy
-    a.flags.writeable = False
-    return a
-
-
-# -- checking ----------------------------------------------------------------------------------
-
-
-def numerical_grad(f: Callable[[], Tensor | float], x: Tensor, h: float = 1e-6) -> np.ndarray:
-    """∂f/∂x for every number of x by central differences, (f(x + hᵢ) - f(x - hᵢ)) / 2hᵢ.
-
-    `f` takes no arguments and reads `x.data`, which is nudged in place one
-    number at a time (hᵢ = h·max(1, |xᵢ|)) and put back afterwards. Compare
-    the result with `x.grad` after `f().backward()`.
-    """
-    grad = np.zeros_like(x.data)
-    for i in np.ndindex(x.shape):
-        old = x.data[i]
-        step = h * max(1.0, abs(old))
-        x.data[i] = old + step
-        up = _number(f())
-        x.data[i] = old - step
-        down = _number(f())
-        x.data[i] = old
-        grad[i] = (up - down) / (2 * step)
-    return grad
-
-
-def _number(y: Tensor | float) -> float:
-    return y.item() if isinstance(y, Tensor) else float(y)

@@ -4,18 +4,22 @@
 `backward_trace(root)` runs exactly the loop of `Value.backward()` and yields
 one immutable `BackwardStep` per node as it goes: the node's upstream grad
 and, for each of its inputs, the local derivative, the amount added to the
-input's grad and that grad before and after. `replay(root, steps)` applies
+input's grad and that grad before and after. A node whose `_backward` is a
+function of the learner's (the lecture's way) is run as it is and recorded by
+what it changed: its step is `custom`, with no local derivatives to show.
+`replay(root, steps)` applies
 the records again, and `step.undo()` takes one back, which is how the tutor
 steps backwards and forwards through backprop.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.graph import reversed_topological_order, topological_order
-from engine.value import Value
+from engine.value import Value, raise_bad_grad
 
 __all__ = ["BackwardStep", "Contribution", "ForwardStep", "backward_trace", "forward_trace", "replay"]
 
@@ -33,7 +37,7 @@ class Contribution:
 
     child: Value
     position: int  # which input of the node this is (0 for `a` in `a * b`)
-    local: float  # ∂node/∂child
+    local: float  # ∂node/∂child (nan for a custom _backward: not known in numbers)
     added: float  # local × upstream
     grad_before: float
     grad_after: float
@@ -45,6 +49,7 @@ class BackwardStep:
     node: Value
     upstream: float  # ∂root/∂node, complete by the time the node is visited
     contributions: tuple[Contribution, ...]  # empty for a leaf
+    custom: bool = False  # the node's _backward is a function of the learner's, run as it is
 
     def apply(self) -> None:
         """Put the grads of the node's inputs as they are after this step."""
@@ -79,8 +84,13 @@ def backward_trace(root: Value) -> Iterator[BackwardStep]:
     """
     order = reversed_topological_order(root)
     _start_backward(root, order)
+    total = 0.0  # as in backward(): nan or inf whenever one of the grads is
     for index, node in enumerate(order):
         upstream = node.grad
+        total += upstream
+        if node._local is None:
+            yield _custom_step(index, node, upstream)
+            continue
         contributions = []
         for position, (child, local) in enumerate(zip(node._prev, node._local)):
             before = child.grad
@@ -89,6 +99,20 @@ def backward_trace(root: Value) -> Iterator[BackwardStep]:
                 child.grad = before + added  # the chain rule
             contributions.append(Contribution(child, position, local, added, before, child.grad))
         yield BackwardStep(index, node, upstream, tuple(contributions))
+    if total - total != 0.0:
+        raise_bad_grad(root, order)
+
+
+def _custom_step(index: int, node: Value, upstream: float) -> BackwardStep:
+    """Run a learner's own `_backward` and record, for each distinct input, its grad before and after."""
+    children = list(dict.fromkeys(node._prev))  # `a * a`: one input, changed once
+    before = [child.grad for child in children]
+    node._backward()
+    contributions = tuple(
+        Contribution(child, node._prev.index(child), math.nan, child.grad - b, b, child.grad)
+        for child, b in zip(children, before)
+    )
+    return BackwardStep(index, node, upstream, contributions, custom=True)
 
 
 def replay(root: Value, steps: list[BackwardStep]) -> None:

@@ -13,10 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
+from engine import trace as value_trace
 from engine.graph import topological_order
-from engine.trace import BackwardStep, Contribution, ForwardStep, backward_trace, forward_trace
+from engine.trace import BackwardStep, Contribution, ForwardStep
 from engine.value import Value
 from lessons.api import (
     BackwardSteps,
@@ -36,13 +38,13 @@ from lessons.api import (
 __all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
 
 
-def traces_for(graph: Any) -> tuple[Callable, Callable]:
-    """The forward and backward trace functions for a graph of Values, or of Tensors."""
+def trace_module(graph: Any) -> ModuleType:
+    """Where the forward_trace and backward_trace of a graph are: engine.trace for Values, else engine.tensor_trace."""
     if isinstance(graph, Value):
-        return forward_trace, backward_trace
-    from engine import tensor  # numpy: only when a lesson steps through a tensor graph
+        return value_trace
+    from engine import tensor_trace  # numpy: only when a lesson steps through a tensor graph
 
-    return tensor.forward_trace, tensor.backward_trace
+    return tensor_trace
 
 
 def _copy(x: Any) -> Any:
@@ -87,7 +89,7 @@ class ForwardState(StepState):
     position: int = 0  # nodes computed so far
 
     def __post_init__(self) -> None:
-        self.trace = traces_for(self.step.graph)[0](self.step.graph)
+        self.trace = trace_module(self.step.graph).forward_trace(self.step.graph)
 
     @property
     def total(self) -> int:
@@ -134,7 +136,7 @@ class BackwardState(StepState):
     feedback: str = ""
 
     def __post_init__(self) -> None:
-        self.trace = list(traces_for(self.step.graph)[1](self.step.graph))
+        self.trace = list(trace_module(self.step.graph).backward_trace(self.step.graph))
         for record in reversed(self.trace):
             record.undo()
         self._ask()

@@ -22,9 +22,9 @@ def formula(node: Any, names: dict[Any, str]) -> str:
     """The operation that made `node`, in names (`a * b`, `tanh(hpre)`); empty for a leaf."""
     if not is_tensor(node):
         return explain.forward_formula(node, names)
-    from engine import tensor
+    from engine.tensor_explain import forward_formula  # numpy: only for a graph of Tensors
 
-    return tensor.forward_formula(node, names)
+    return forward_formula(node, names)
 
 
 def describe(x: Any, brief: bool = False) -> str:

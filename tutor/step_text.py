@@ -22,6 +22,9 @@ def _paren(x: float) -> str:
 def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]) -> str:
     """`a.grad += e.grad × ∂e/∂a = -2 × b = -2 × (-3) = 6 → a.grad = 6`: the chain rule in names, then numbers."""
     node, child = names[step.node], names[c.child]
+    if step.custom:  # the learner's own _backward ran: what it did, not how
+        before, after = fmt(c.grad_before), fmt(c.grad_after)
+        return f"{child}.grad: {before} → {after} by {node}'s own _backward (custom, not shown in numbers)"
     symbolic = local_formula(step.node, c.position, names)
     upstream = fmt(step.upstream)
     line = f"{child}.grad += {node}.grad × ∂{node}/∂{child} = {upstream} × "
@@ -35,7 +38,7 @@ def chain_rule_line(step: BackwardStep, c: Contribution, names: dict[Value, str]
 
 def tensor_chain_rule_line(step: Any, c: Any, names: dict[Any, str]) -> str:
     """`W.grad += x.T @ g → 3×4 mean 0.1 max|·| 2`: the rule in names, then what it added."""
-    from engine.tensor import grad_formula
+    from engine.tensor_explain import grad_formula
 
     node, child = names[step.node], names[c.child]
     rule = grad_formula(step.node, c.position, names)
@@ -126,14 +129,16 @@ def node_details(node: Value, names: dict[Value, str]) -> list[str]:
     else:
         formula = f"{forward_formula(node, names)} = {forward_numbers(node)}"
         lines = [f"{name} = {formula} = {fmt(node.data)}   grad {fmt(node.grad)}"]
-        for i, child in enumerate(node._prev):
+        if node._local is None:
+            lines.append(f"  {name} has a _backward of its own (custom, not shown in numbers)")
+        for i, (child, local) in enumerate(zip(node._prev, node._local or ())):
             symbolic = local_formula(node, i, names)
-            lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(node._local[i])}")
+            lines.append(f"  ∂{name}/∂{names.get(child, '?')} = {symbolic} = {fmt(local)}")
     return lines
 
 
 def _tensor_details(node: Any, name: str, names: dict[Any, str]) -> list[str]:
-    from engine.tensor import grad_formula
+    from engine.tensor_explain import grad_formula
 
     head = f"{name} = {formula(node, names)}" if node._op else f"{name} is a leaf"
     lines = [f"{head}: data {describe(node.data)}", f"  grad {describe(node.grad)}"]

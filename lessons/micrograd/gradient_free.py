@@ -46,13 +46,13 @@ def gradient_free():
     y = [int(label) for label in y]
 
     def trainer(settings: dict, pace: float = 0.0):
-        net = FlatModel(MLP(2, [settings["width"], 1]), X, y)
+        net = FlatModel(MLP(2, [settings["width"], 1], seed=1337), X, y)
         t = METHODS[settings["method"]](net, settings["seed"])
         t.pace = pace
         t.settings = dict(settings)
         return t
 
-    example = FlatModel(MLP(2, [DEFAULTS["width"], 1]), X, y)
+    example = FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=1337), X, y)
     n_params = len(example)
     yield Narrate(
         lambda: (
@@ -110,7 +110,7 @@ def gradient_free():
         ),
     )
 
-    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1]), X, y), 0)
+    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=1337), X, y), 0)
     yield NumberQuiz(
         lambda: (
             "## A genetic algorithm\n\n"

@@ -22,12 +22,12 @@ def two_moons():
     runs: list[Classifier2D] = []
 
     def setup(settings: dict) -> Classifier2D:
-        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"])
+        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"], seed=1337)
         trainer = Classifier2D(model, X, y, lr=linear_decay(settings["lr"], settings["lr"] * 0.1, STEPS))
         runs.append(trainer)
         return trainer
 
-    example = MLP(2, [16, 16, 1])
+    example = MLP(2, [16, 16, 1], seed=1337)
     per_layer = [len(layer.parameters()) for layer in example.layers]
 
     yield Narrate(

@@ -9,12 +9,23 @@ from tutor.screens.source import SourceScreen, lines_of
 
 
 def test_each_op_maps_to_the_method_with_its_formula_and_derivative():
-    for op, needle in [("+", "out = a + b"), ("*", "out = a * b"), ("**2", "out = a**k"), ("tanh", "1 - out²"),
-                       ("relu", "max(0, a)"), ("exp", "e^a"), ("log", "1 / a"), ("**", "ln(a)"), ("dot", "Σ")]:
+    for op, needle in [
+        ("+", "out = a + b"),
+        ("*", "out = a * b"),
+        ("**", "out = a**k"),
+        ("tanh", "1 - out²"),
+        ("relu", "max(0, a)"),
+        ("exp", "e^a"),
+        ("log", "1 / a"),
+        ("**", "ln(a)"),
+        ("dot", "Σ"),
+        ("sigmoid", "out * (1 - out)"),
+    ]:
         lines = inspect.getsource(value_module).splitlines()
         text = "\n".join(lines[i - 1] for i in lines_of(op))
         assert needle in text, op
     assert not lines_of("")  # a leaf: the top of the file
+    assert not lines_of("sin")  # an op a learner added: not in the engine
 
 
 async def test_v_opens_the_source_at_the_current_node_and_q_closes_it(make_app):

@@ -39,3 +39,25 @@ def test_forward_lines_give_names_then_numbers():
     assert forward_lines(trace[2], names, 3) == ["Step 3/3: c = a * b = 2 * (-3) = -6"]
     assert "input" in forward_lines(trace[0], names, 3)[0]
     assert node_details(c, names)[1] == "  ∂c/∂a = b = -3"
+
+
+def test_an_op_added_the_lectures_way_is_shown_by_what_its_backward_changed():
+    import math
+
+    a = Value(0.5, label="a")
+    s = Value(math.sin(a.data), (a,), "sin", label="s")
+
+    def _backward():
+        a.grad += math.cos(0.5) * s.grad
+
+    s._backward = _backward
+    out = s * 2.0
+    out.label = "out"
+    names = node_names(out)
+    steps = list(backward_trace(out))
+    step = next(st for st in steps if st.node is s)
+    lines = backward_lines(step, out, names, len(steps))
+    assert lines[0].startswith(f"Step {step.index + 1}/{len(steps)}: s = sin(a)")
+    assert lines[1] == "a.grad: 0 → 1.755 by s's own _backward (custom, not shown in numbers)"
+    details = node_details(s, names)
+    assert details[0].startswith("s = sin(a) = sin(0.5)") and "custom, not shown in numbers" in details[1]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from engine import Value
 from engine.data import make_moons
 from engine.losses import accuracy, hinge_loss
@@ -9,13 +13,14 @@ from engine.nn import MLP
 from engine.optim import SGD, linear_decay
 
 DATA_SEED = 0
-MODEL_SEED = None  # engine.nn.DEFAULT_SEED
+MODEL_SEED = 1337  # the notebook's random.seed(1337)
 
 
 def test_demo_written_as_in_the_notebook_reaches_100_percent():
     X, y = make_moons(n=100, noise=0.1, seed=DATA_SEED)
     y = y * 2 - 1  # make y be -1 or 1
-    model = MLP(2, [16, 16, 1], seed=MODEL_SEED)  # 2-layer neural network
+    random.seed(MODEL_SEED)
+    model = MLP(2, [16, 16, 1])  # 2-layer neural network, from the global random state as in micrograd
 
     def loss():
         inputs = [list(map(Value, xrow)) for xrow in X]
@@ -69,3 +74,34 @@ def test_demo_with_the_library_pieces_gives_the_same_numbers():
         assert lib_total.data == total.data
         assert accuracy(lib_scores, y) == accuracy(scores, ys)
     assert [p.data for p in library.parameters()] == [p.data for p in notebook.parameters()]
+
+
+def notebook_step(value_cls, model, X, y, k: int) -> float:
+    inputs = [list(map(value_cls, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    total_loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    total_loss.backward()
+    for p in model.parameters():
+        p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    return total_loss.data
+
+
+def test_random_seed_gives_micrograds_own_network_and_steps():
+    mg = pytest.importorskip("micrograd.nn", reason="micrograd 0.1.0 is a test extra: pip install -e .[test]")
+    from micrograd.engine import Value as MgValue
+
+    X, y = make_moons(n=100, noise=0.1, seed=DATA_SEED)
+    y = y * 2 - 1
+    random.seed(MODEL_SEED)
+    ours = MLP(2, [16, 16, 1])
+    random.seed(MODEL_SEED)
+    theirs = mg.MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]  # bit for bit
+    losses = [(notebook_step(Value, ours, X, y, k), notebook_step(MgValue, theirs, X, y, k)) for k in range(4)]
+    assert losses[0][0] == losses[0][1]  # the same forward pass: the same float, not just close
+    # grads may differ in the last bit: a parameter's grad adds up 100 contributions, and micrograd's
+    # order (a set of children) is not ours
+    assert losses[3][0] == pytest.approx(losses[3][1], rel=1e-12, abs=0)
+    assert [p.data for p in ours.parameters()] == pytest.approx([p.data for p in theirs.parameters()], rel=1e-9)

@@ -64,18 +64,30 @@ def test_unknown_activation():
         MLP(2, [4, 1], activation="gelu")
 
 
-def test_initialisation_is_seeded_and_leaves_the_global_random_state_alone():
-    state = random.getstate()
-    a, b, c = MLP(2, [8, 1]), MLP(2, [8, 1]), MLP(2, [8, 1], seed=7)
-    assert random.getstate() == state
-    data = [p.data for p in a.parameters()]
-    assert data == [p.data for p in b.parameters()]  # default seed: reproducible
-    assert data != [p.data for p in c.parameters()]
-    assert [p.data for p in c.parameters()] == [p.data for p in MLP(2, [8, 1], seed=7).parameters()]
+def test_initial_weights_come_from_the_global_random_state_as_in_micrograd():
+    random.seed(3)
+    a = MLP(2, [8, 1])
+    random.seed(3)
+    assert [p.data for p in MLP(2, [8, 1]).parameters()] == [p.data for p in a.parameters()]  # random.seed rules
+    b = MLP(2, [8, 1])  # built after a, from where the global state has moved on
+    assert [p.data for p in b.parameters()] != [p.data for p in a.parameters()]
+    assert [w.data for w in Neuron(3).w] != [w.data for w in Neuron(3).w]  # separately built neurons differ
     weights = [w.data for n in a.layers[0].neurons for w in n.w]
     assert len(set(weights)) == len(weights)  # neurons are not copies of each other
     assert all(-1 <= w <= 1 for w in weights)
     assert all(n.b.data == 0.0 for layer in a.layers for n in layer.neurons)
+
+
+def test_an_explicit_seed_or_rng_gives_fixed_weights_and_leaves_the_global_state_alone():
+    state = random.getstate()
+    c = MLP(2, [8, 1], seed=7)
+    assert [p.data for p in c.parameters()] == [p.data for p in MLP(2, [8, 1], seed=7).parameters()]
+    assert [p.data for p in MLP(2, [8, 1], rng=random.Random(7)).parameters()] == [p.data for p in c.parameters()]
+    assert [w.data for w in Neuron(3, seed=1).w] == [w.data for w in Neuron(3, seed=1).w]
+    assert [w.data for row in Linear(3, 2, seed=1).weights for w in row] == [
+        w.data for row in Linear(3, 2, seed=1).weights for w in row
+    ]
+    assert random.getstate() == state
 
 
 def test_zero_grad():

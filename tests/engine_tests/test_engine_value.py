@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine import Value
+from engine.explain import op_label
 from engine.graph import count_nodes
 
 
@@ -54,7 +55,7 @@ def test_each_op_forward_and_local_derivative():
     s = a + b
     assert (s.data, s._local) == (-1.0, (1.0, 1.0))
     p = a**3
-    assert (p.data, p._op, p._local) == (8.0, "**3", (12.0,))
+    assert (p.data, p._op, p._local, p._exponent, op_label(p)) == (8.0, "**", (12.0,), 3.0, "**3")
     t = Value(0.5).tanh()
     assert t.data == math.tanh(0.5) and t._local == (1 - math.tanh(0.5) ** 2,)
     e = Value(1.0).exp()
@@ -178,8 +179,8 @@ def test_dot_is_one_node_equal_to_the_sum_of_products():
 
 def test_repr_and_label():
     v = Value(2.0, label="w")
-    assert repr(v) == "Value(w=2, grad=0)"
-    assert repr(Value(-0.125)) == "Value(-0.125, grad=0)"
+    assert repr(v) == "Value(data=2.0, grad=0.0, label='w')"
+    assert repr(Value(-0.125)) == "Value(data=-0.125, grad=0.0)"  # micrograd's form
 
 
 def test_graph_has_no_reference_cycles():

@@ -11,17 +11,8 @@ import pytest
 
 from engine.graph import count_nodes, node_ids, reversed_topological_order, topological_order
 from engine.optim import SGD
-from engine.tensor import (
-    Tensor,
-    TensorBackwardStep,
-    backward_trace,
-    cat,
-    cross_entropy,
-    embedding,
-    forward_trace,
-    replay,
-    stack,
-)
+from engine.tensor import Tensor, cat, cross_entropy, embedding, stack
+from engine.tensor_trace import TensorBackwardStep, backward_trace, forward_trace, replay
 
 
 def mlp_graph(seed: int = 0):
@@ -36,7 +27,7 @@ def mlp_graph(seed: int = 0):
     hpre = emb @ W1 + b1
     hnorm = (hpre - hpre.mean(0, keepdims=True)) / (hpre.var(0, keepdims=True) + 1e-5) ** 0.5
     h = cat([hnorm[:, :2].tanh(), hnorm[:, 2:].relu()], axis=1)
-    logits = h @ W2 + stack([h.max(1), h.sum(1)], axis=1).mean(1, keepdims=True)
+    logits = h @ W2 + stack([h.max(axis=1), h.sum(1)], axis=1).mean(1, keepdims=True)
     loss = cross_entropy(logits, Y) + logits.softmax().exp().mean() * 0.1 + logits.log_softmax().sigmoid().sum() * 0.01
     return loss, [C, W1, b1, W2]
 

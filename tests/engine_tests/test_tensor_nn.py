@@ -9,7 +9,8 @@ import pytest
 from engine import Value
 from engine.names import build_dataset, build_vocab, load_names, split_names
 from engine.optim import SGD, Adam
-from engine.tensor import Tensor, cross_entropy, numerical_grad
+from engine.tensor import Tensor, cross_entropy
+from engine.tensor_check import numerical_grad
 from engine.tensor_nn import (
     RNN,
     AvgPool2d,

@@ -19,19 +19,9 @@ import pytest
 from engine import Value
 from engine.explain import node_names
 from engine.graph import topological_order
-from engine.tensor import (
-    RULES,
-    Tensor,
-    cat,
-    cross_entropy,
-    embedding,
-    forward_formula,
-    grad_formula,
-    numerical_grad,
-    pad,
-    stack,
-    windows,
-)
+from engine.tensor import RULES, Tensor, cat, cross_entropy, embedding, pad, stack, windows
+from engine.tensor_check import numerical_grad
+from engine.tensor_explain import forward_formula, grad_formula
 
 # -- the scalar side: object arrays of Values -------------------------------------------------
 

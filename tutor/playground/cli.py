@@ -42,8 +42,8 @@ def play_text(program: str, steps: bool = False) -> str:
     out: list[str] = []
     if steps:
         out += ["forward pass (inputs first):", *forward_lines(root, names), ""]
-        trace = list(backward_trace(root))
-        built.check_grads()
+        with parsed.finite_grads():
+            trace = list(backward_trace(root))
         out += ["backward pass (child.grad += node.grad × ∂node/∂child):", *backward_lines(trace, names), ""]
     else:
         built.backward()

@@ -27,10 +27,11 @@ import math
 import re
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from engine.graph import topological_order
+from engine.gradcheck import central_difference, relative_error
 from engine.value import Value
 
 __all__ = [
@@ -128,16 +129,9 @@ class Built:
     node_count: int
 
     def backward(self) -> None:
-        """Fill in every grad with d(result)/d(node); refuse grads that overflowed."""
-        self.result.backward()
-        self.check_grads()
-
-    def check_grads(self) -> None:
-        """Raise ProgramError if a grad is not a finite number (after backward)."""
-        for node in topological_order(self.result):
-            if not math.isfinite(node.grad):
-                what = f"'{node.label}'" if node.label else "an intermediate value"
-                raise self.program.error(f"the gradient of {what} is too large for a float ({node.grad})")
+        """Fill in every grad with d(result)/d(node); a grad that becomes nan or inf is a ProgramError."""
+        with self.program.finite_grads():
+            self.result.backward()
 
 
 @dataclass(frozen=True)
@@ -169,6 +163,14 @@ class Program:
     @property
     def input_names(self) -> list[str]:
         return [s.target for s in self.statements if s.is_input and s.target is not None]
+
+    @contextmanager
+    def finite_grads(self) -> Iterator[None]:
+        """Backprop inside turns the engine's FloatingPointError (a grad became nan or inf) into a ProgramError."""
+        try:
+            yield
+        except FloatingPointError as exc:  # the engine names the node and says why
+            raise self.error(str(exc)) from None
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> ProgramError:
         return ProgramError(message, line, column, show_line=_is_multiline(self.source))
@@ -310,28 +312,25 @@ def run(text: str, limits: Limits = DEFAULT_LIMITS) -> Built:
 
 
 def gradient_check(program: Program, h: float = 1e-6, tolerance: float = 1e-4) -> list[GradCheck]:
-    """Each input's grad from backprop against (f(x + δ) - f(x - δ)) / 2δ, with δ = h·max(1, |x|).
+    """Each input's grad from backprop against engine.gradcheck's central difference and relative error.
 
-    The program is simply built again with one input nudged each way. The
-    relative error is |analytical - numerical| / max(|analytical|, |numerical|, 1e-8).
+    The program is simply built again with one input nudged each way, by
+    δ = h·max(1, |x|); the error is |analytical - numerical| / max(|analytical|, |numerical|, 1).
     """
     built = program.build()
     built.backward()
     checks = []
     for name, leaf in built.inputs.items():
         x = leaf.data
-        delta = h * max(1.0, abs(x))
         try:
-            up = program.build({name: x + delta}).result.data
-            down = program.build({name: x - delta}).result.data
+            numerical = central_difference(lambda v, name=name: program.build({name: v}).result.data, x, h)
         except ProgramError as exc:
             checks.append(GradCheck(name, x, leaf.grad, None, None, False, f"cannot nudge {name}: {exc.message}"))
             continue
-        numerical = (up - down) / (2 * delta)
         if not math.isfinite(numerical):
             checks.append(GradCheck(name, x, leaf.grad, None, None, False, "the numerical estimate overflowed"))
             continue
-        rel = abs(leaf.grad - numerical) / max(abs(leaf.grad), abs(numerical), 1e-8)
+        rel = relative_error(leaf.grad, numerical)
         checks.append(GradCheck(name, x, leaf.grad, numerical, rel, rel <= tolerance))
     return checks
 

@@ -203,8 +203,8 @@ class PlaygroundScreen(Screen):
         built = program.build()  # a fresh graph: every grad is 0
         root = built.result
         backward = BackwardState(BackwardSteps(graph=root))  # records backprop, then rewinds it
-        backward.finish()
-        built.check_grads()
+        with program.finite_grads():
+            backward.finish()
         checks = gradient_check(program, H)
         return Run(program, built, node_names(root), checks, backward, ForwardState(ForwardSteps(graph=root)))
 

@@ -12,18 +12,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from engine import value as value_module
-from engine.value import Value
-
-# Which method of Value holds the forward formula and local derivative of each op.
-OP_METHODS = {"+": "__add__", "*": "__mul__", "**": "_pow_value", "dot": "dot"}
+from engine.value import OPS, Value
 
 
 def method_for(op: str) -> str | None:
-    if op in OP_METHODS:
-        return OP_METHODS[op]
-    if op.startswith("**"):
-        return "__pow__"
-    return op if op and hasattr(Value, op) else None
+    """The method of Value that holds the forward formula and local derivative of `op` (engine.value.OPS)."""
+    return OPS[op].method if op in OPS else None
 
 
 def lines_of(op: str) -> range:
