@@ -93,7 +93,8 @@ class Value:
     """A scalar that records the operation that made it, for backprop."""
 
     # `__dict__` last: created only when a learner or a library sets an attribute of its own (`p.m = 0`)
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "__dict__")  # noqa: RUF023 (in reading order)
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "__dict__")
+    label = ""  # a name for the tree; set only on the few nodes that have one (it then lives in __dict__)  # noqa: RUF023 (in reading order)
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
         if type(data) is not float or not math.isfinite(data):
@@ -103,7 +104,8 @@ class Value:
         self._prev = tuple(_children)  # the inputs this node was computed from
         self._local = _local  # ∂self/∂input for each input, same order as _prev (None: a custom _backward)
         self._op = _op  # the operation that produced this node ('' for a leaf)
-        self.label = label
+        if label:
+            self.label = label
 
     # -- arithmetic ------------------------------------------------------------
 

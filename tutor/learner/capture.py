@@ -52,6 +52,16 @@ def is_value_like(obj: object) -> bool:
         return False
 
 
+def op_text(node: object) -> str:
+    """The node's op as text; an exponent kept as data beside a bare `**` (this engine's `_exponent`) is
+    written into it, as micrograd writes it (`**2`)."""
+    op = str(getattr(node, "_op", "") or "")
+    exponent = getattr(node, "_exponent", None)
+    if op == "**" and isinstance(exponent, int | float) and not isinstance(exponent, bool):
+        return f"**{exponent:g}"
+    return op
+
+
 def _children(node: object) -> list:
     return list(node._prev)  # type: ignore[attr-defined]
 
@@ -220,7 +230,7 @@ def _capture(root: object, found: str, root_name: str) -> dict:
     else:  # large: the node and its inputs
         steps.run_each(computed, has_backward, children)
     ops: dict[str, int] = {}
-    op_ids = [ops.setdefault(str(getattr(n, "_op", "") or ""), len(ops)) for n in order]
+    op_ids = [ops.setdefault(op_text(n), len(ops)) for n in order]
     labels = {str(i): str(label) for i, n in enumerate(order) if (label := getattr(n, "label", ""))}
     if root_name and order:
         labels.setdefault(str(len(order) - 1), root_name)
