@@ -76,5 +76,8 @@ def capture(root) -> dict:
             error = f"{type(exc).__name__}: {exc}"
         after = [_number(n.grad) for n in order]
         changes = {str(i): [b, a] for i, (b, a) in enumerate(zip(before, after)) if not (b == a or b != b and a != a)}
-        steps.append({"node": index[id(node)], "changes": changes, "error": error})
+        step = {"node": index[id(node)], "changes": changes, "error": error}
+        if not callable(backward):
+            step["unchecked"] = "this Value has no _backward to call"
+        steps.append(step)
     return {"nodes": nodes, "steps": steps}

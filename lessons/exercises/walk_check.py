@@ -80,7 +80,7 @@ def wrong_nodes(walk: dict) -> list[WrongNode]:
             wrong.append(WrongNode(i, node["op"], i, math.nan, math.nan, "", step["error"]))
             continue
         prev = node["prev"]
-        if not prev:
+        if not prev or step.get("unchecked"):
             continue
         rule = _rule(node["op"], node["data"], [nodes[j]["data"] for j in prev])
         if rule is None:

@@ -33,6 +33,8 @@ def build(value_class, leaves: dict[str, float], recipe: list[list]) -> dict:
             env[name] = arg(b) + arg(a)
         elif op == "r*":
             env[name] = arg(b) * arg(a)
+        elif op == "r-":  # number - Value
+            env[name] = arg(b) - arg(a)
         elif op == "**":
             env[name] = arg(a) ** b
         elif op == "neg":
