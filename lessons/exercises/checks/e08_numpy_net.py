@@ -58,7 +58,11 @@ def probe(learner, inputs: dict) -> dict:
     X = gen.uniform(-1, 1, (64, 2))
     Y = ((X[:, :1] * X[:, 1:]) > 0).astype(float)
     net = [learner.Dense(2, 16, gen), learner.ReLU(), learner.Dense(16, 1, gen), learner.Sigmoid()]
-    learner.train(net, X, Y, epochs=150, lr=1.0, batch_size=16, rng=gen)
+    try:
+        learner.train(net, X, Y, epochs=150, lr=1.0, batch_size=16, rng=gen)
+    except Exception as exc:  # reported after the layer checks, which say more
+        out["learned"] = {"error": f"{type(exc).__name__}: {exc}"}
+        return out
     pred = X
     for layer in net:
         pred = layer.forward(pred)
@@ -97,6 +101,8 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
     if problem:
         return [problem]
     learned = obs["learned"]
+    if "error" in learned:
+        return [f"train() failed: {learned['error']}"]
     accuracy = float(np.mean((np.array(learned["pred"]) > 0.5) == (np.array(learned["Y"]) > 0.5)))
     if accuracy < 0.9:
         return [f"after train() the network classifies {accuracy:.0%} of an XOR-like set right, expected at least 90%"]
