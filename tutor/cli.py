@@ -26,8 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
     from tutor.classroom.cli import add_commands
+    from tutor.exercises.cli import add_command as add_exercises
 
     add_commands(sub)
+    add_exercises(sub)
     return parser
 
 
@@ -37,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.classroom.cli import run
 
         return run(args)
+    if args.command == "exercises":
+        from tutor.exercises.cli import run as run_exercises
+
+        return run_exercises(args)
     if args.command == "play":
         from tutor.playground.cli import run_play
 

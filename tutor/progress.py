@@ -2,7 +2,8 @@
 
     {"version": 1, "last_lesson": "chain-rule",
      "lessons": {"chain-rule": {"status": "in_progress", "step": 4,
-                                "quizzes": {"5": {"tries": 1, "solved": true}}}}}
+                                "quizzes": {"5": {"tries": 1, "solved": true}}}},
+     "exercises": {"01-value": {"passed": true, "hints_used": 2}}}
 
 A file that cannot be read is moved aside (never deleted) and a fresh one is
 started; the reason is kept in `Progress.notice` for the app to show.
@@ -48,6 +49,7 @@ class Progress:
     path: Path
     lessons: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_lesson: str | None = None
+    exercises: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"passed", "hints_used"}
     notice: str = ""  # set when a damaged file was moved aside
 
     @classmethod
@@ -70,6 +72,8 @@ class Progress:
             return progress
         progress.lessons = raw["lessons"]
         progress.last_lesson = raw.get("last_lesson")
+        exercises = raw.get("exercises", {})
+        progress.exercises = exercises if isinstance(exercises, dict) else {}
         return progress
 
     # -- reading --
@@ -104,6 +108,15 @@ class Progress:
         entry["status"] = DONE
         self.save()
 
+    def exercise(self, name: str, *, passed: bool | None = None, hints_used: int | None = None) -> None:
+        """Record an exercise's check result or hints shown; a pass is never taken back."""
+        entry = self.exercises.setdefault(name, {"passed": False, "hints_used": 0})
+        if passed:
+            entry["passed"] = True
+        if hints_used is not None:
+            entry["hints_used"] = max(entry.get("hints_used", 0), hints_used)
+        self.save()
+
     def reset(self, lesson_id: str) -> None:
         self.lessons.pop(lesson_id, None)
         self.save()
@@ -112,6 +125,8 @@ class Progress:
         """Write to a temporary file beside the real one, then rename over it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": VERSION, "last_lesson": self.last_lesson, "lessons": self.lessons}
+        if self.exercises:
+            data["exercises"] = self.exercises
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
