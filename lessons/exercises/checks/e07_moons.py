@@ -39,7 +39,10 @@ def probe(learner, inputs: dict) -> dict:
     model = _model(inputs["seed"])
     total, accuracy = learner.loss(model, inputs["X"], inputs["y"], inputs["alpha"])
     first = {"loss": float(total.data), "accuracy": float(accuracy)}
-    learner.train(model, inputs["X"], inputs["y"])
+    try:
+        learner.train(model, inputs["X"], inputs["y"])
+    except Exception as exc:  # reported after the loss check, which says more
+        return {"first": first, "train_error": f"{type(exc).__name__}: {exc}"}
     return {"first": first, "params": [float(p.data) for p in model.parameters()]}
 
 
@@ -60,6 +63,8 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
                 "(mean of relu(1 - y·score) plus alpha·Σp²)"]
     if not close(got["accuracy"], want_acc):
         return [f"loss()'s accuracy of the untrained network is {num(got['accuracy'])}, expected {num(want_acc)}"]
+    if "train_error" in obs:
+        return [f"train() failed: {obs['train_error']}"]
     for p, value in zip(model.parameters(), obs["params"]):
         p.data = float(value)
     _, accuracy = _loss(model, X, y, alpha)

@@ -32,7 +32,10 @@ def probe(learner, inputs: dict) -> dict:
     P = learner.probabilities(np.array(N), inputs["smoothing"])
     strict = learner.probabilities(np.array(N), 0)
     rng = np.random.default_rng(inputs["seed"])
-    samples = [str(learner.sample(np.array(strict), rng)) for _ in range(30)]
+    try:
+        samples = [str(learner.sample(np.array(strict), rng)) for _ in range(30)]
+    except Exception as exc:  # reported after the counts, which say more
+        samples = f"{type(exc).__name__}: {exc}"
     return {"N": N, "P": P, "nll": float(learner.nll(np.array(P), words)), "samples": samples}
 
 
@@ -61,6 +64,8 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
         problem = mismatch(what, got, want)
         if problem:
             return [problem]
+    if isinstance(obs["samples"], str):
+        return [f"sample failed: {obs['samples']}"]
     for name in obs["samples"]:
         if not all(c in CHARS[1:] for c in name):
             return [f"sample gave {name!r}: a name of letters a-z, without the '.'"]
