@@ -1,4 +1,4 @@
-"""The command line: `python -m tutor [list | check | play | serve | class] ...`."""
+"""The command line: `python -m tutor [list | check | play | show | serve | class] ...`."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
     from tutor.classroom.cli import add_commands
     from tutor.exercises.cli import add_command as add_exercises
+    from tutor.learner.show_cli import add_command as add_show
 
     add_commands(sub)
+    add_show(sub)
     add_exercises(sub)
     return parser
 
@@ -39,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.classroom.cli import run
 
         return run(args)
+    if args.command == "show":
+        from tutor.learner.show_cli import run as run_show
+
+        return run_show(args)
     if args.command == "exercises":
         from tutor.exercises.cli import run as run_exercises
 

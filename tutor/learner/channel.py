@@ -1,0 +1,76 @@
+"""The child's side of the private result channel.
+
+`run_child` opens a pipe and passes its write end to the child, naming the
+descriptor in the environment variable `TUTOR_RESULT_FD`. A child module
+calls `serve(main)`: it takes the descriptor (and removes the variable),
+runs `main(argv)` and writes one JSON message on the pipe:
+
+    {"kind": "ok", "result": ...}              main returned
+    {"kind": "error", "message": "..."}        main raised (message: the learner's traceback, trimmed)
+    {"kind": "memory", "message": "..."}       MemoryError
+
+Nothing is written when the code ends the process itself (`sys.exit`,
+`os._exit`): the parent then reports "no-result". What the code prints goes
+to stdout/stderr, which the parent keeps apart, so printing "passed" proves
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tutor.learner.tracebacks import learner_traceback
+
+FD_VARIABLE = "TUTOR_RESULT_FD"
+ROOTS_VARIABLE = "TUTOR_LEARNER_ROOTS"  # os.pathsep-separated folders whose files are "the learner's"
+
+
+class ChannelMissing(RuntimeError):
+    """The module was started by hand, not through `run_child`."""
+
+
+def _take_fd() -> int:
+    value = os.environ.pop(FD_VARIABLE, None)
+    if value is None or not value.isdigit():
+        raise ChannelMissing(f"{FD_VARIABLE} is not set: start this module through tutor.learner.process.run_child")
+    fd = int(value)
+    os.set_inheritable(fd, False)
+    return fd
+
+
+def learner_roots() -> list[Path]:
+    """The folders holding the learner's files (for trimming tracebacks); the working directory by default."""
+    raw = os.environ.get(ROOTS_VARIABLE, "")
+    roots = [Path(p) for p in raw.split(os.pathsep) if p]
+    return roots or [Path.cwd()]
+
+
+def _write(fd: int, message: dict) -> None:
+    data = json.dumps(message, allow_nan=True).encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.close(fd)
+
+
+def serve(main: Callable[[list[str]], object], argv: list[str] | None = None) -> None:
+    """Run `main(argv)` and report its result (JSON-serialisable) or its failure on the private channel."""
+    fd = _take_fd()
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = main(args)
+    except SystemExit:
+        os.close(fd)  # the learner's code ended the run: no result
+        raise
+    except MemoryError:
+        _write(fd, {"kind": "memory", "message": "MemoryError"})
+        return
+    except BaseException as exc:
+        _write(fd, {"kind": "error", "message": learner_traceback(exc, learner_roots())})
+        return
+    _write(fd, {"kind": "ok", "result": result})
