@@ -37,6 +37,7 @@ def _check_modules() -> list[str]:
     """The check modules, in order of their number: checks/e01_value.py, checks/e02_backward.py, ..."""
     return sorted(p.stem for p in CHECKS.glob("e[0-9]*.py"))
 
+
 _TODO = re.compile(r"^(\s*)# TODO: (.*)$")
 _ELSE = re.compile(r"^\s*# ELSE$")
 _END = re.compile(r"^\s*# END$")
@@ -45,11 +46,11 @@ _END = re.compile(r"^\s*# END$")
 def split_source(text: str) -> tuple[str, str]:
     """(template, solution) from a source with marked blocks.
 
-        # TODO: what to write here          <- kept in the template
-        ...the reference solution...        <- solution only
-        # ELSE                              <- optional
-        ...what the template has instead... <- template only
-        # END
+    # TODO: what to write here          <- kept in the template
+    ...the reference solution...        <- solution only
+    # ELSE                              <- optional
+    ...what the template has instead... <- template only
+    # END
     """
     template: list[str] = []
     solution: list[str] = []

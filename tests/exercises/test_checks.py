@@ -30,7 +30,12 @@ def _mutated(name: str, old: str, new: str) -> str:
 # (exercise, text in the solution, the mistake, words the failure must contain)
 MISTAKES = [
     ("01", "self.grad += other.data * out.grad", "self.grad += other.data", "expected"),
-    ("02", "self.grad += out.grad\n            other.grad += out.grad", "self.grad = out.grad\n            other.grad = out.grad", "a.grad after backward"),
+    (
+        "02",
+        "self.grad += out.grad\n            other.grad += out.grad",
+        "self.grad = out.grad\n            other.grad = out.grad",
+        "a.grad after backward",
+    ),
     ("03", "(1 - t**2) * out.grad", "(1 + t**2) * out.grad", "1 - tanh²"),
     ("03", "self.grad += out.data * out.grad", "self.grad += out.data", "eˣ · f"),
     ("04", "(f(up) - f(down)) / (2 * h)", "(f(up) - f(xs)) / h", "central difference"),
@@ -39,11 +44,26 @@ MISTAKES = [
     ("07", "(1 - yi * si).relu()", "(1 - yi * si)", "relu(1 - y·score)"),
     ("08", "self.dW = self.x.T @ grad", "self.dW = grad.T @ self.x", "transpose"),
     ("09", "m / (1 - self.beta1**self.t)", "m", "Adam: parameter 0 after step 1"),
-    ("10", "z = logits - logits.max(axis=1, keepdims=True)\n    e = np.exp(z)", "e = np.exp(logits)", "subtract the row max"),
+    (
+        "10",
+        "z = logits - logits.max(axis=1, keepdims=True)\n    e = np.exp(z)",
+        "e = np.exp(logits)",
+        "subtract the row max",
+    ),
     ("11", "H - KH + 1", "H - KH", "H - KH + 1"),
     ("11", "for i in range(H - KH + 1):", "for i in range(H - KH):", "conv2d out"),
-    ("12", "return tuple(clip(g, max_norm) for g in (dWx, dWh, db, dh_next))", "return dWx, dWh, db, dh_next", "after clipping"),
-    ("13", 'chars = "." + w + "."\n        for a, b in zip(chars, chars[1:]):\n            N', 'chars = w + "."\n        for a, b in zip(chars, chars[1:]):\n            N', "count_bigrams"),
+    (
+        "12",
+        "return tuple(clip(g, max_norm) for g in (dWx, dWh, db, dh_next))",
+        "return dWx, dWh, db, dh_next",
+        "after clipping",
+    ),
+    (
+        "13",
+        'chars = "." + w + "."\n        for a, b in zip(chars, chars[1:]):\n            N',
+        'chars = w + "."\n        for a, b in zip(chars, chars[1:]):\n            N',
+        "count_bigrams",
+    ),
     ("14", "theta = theta - lr", "theta = theta + lr", "the network from evolve() has loss"),
 ]
 
@@ -66,13 +86,13 @@ def test_typical_mistake_is_caught(tmp_path: Path, name: str, old: str, new: str
 def test_wrong_tanh_derivative_marks_the_tanh_node(tmp_path: Path) -> None:
     result = _check(tmp_path, "03", _mutated("03", "(1 - t**2) * out.grad", "(1 + t**2) * out.grad"))
     assert [w.op for w in result.wrong] == ["tanh"]
-    assert "node t (tanh)" in result.failures[1] and "1 - tanh²" in result.failures[1]
+    assert result.failures[1].startswith("node t (tanh): m.grad got")
 
 
 def test_missing_out_grad_marks_the_mul_node(tmp_path: Path) -> None:
     result = _check(tmp_path, "01", _mutated("01", "self.grad += other.data * out.grad", "self.grad += other.data"))
     assert result.wrong and result.wrong[0].op == "*"
-    assert result.walk["nodes"][result.wrong[0].node]["label"] == "e"
+    assert result.walk.nodes[result.wrong[0].node].label == "e"
 
 
 @pytest.mark.parametrize(
@@ -91,18 +111,13 @@ def test_cheats_do_not_pass(tmp_path: Path, cheat: str) -> None:
     assert result.failures
 
 
-def test_an_endless_loop_times_out_with_a_message(tmp_path: Path, monkeypatch) -> None:
-    import tutor.exercises.runner as runner
-
-    monkeypatch.setattr(runner, "TIME_LIMIT", 1.0)
-    monkeypatch.setattr(runner.run_probe, "__defaults__", None, raising=False)
-    result = check_exercise(by_name("01"), _write(tmp_path, "while True:\n    pass\n"), seed=1)
-    assert not result.passed
-
-
-def _write(folder: Path, text: str) -> Path:
-    (folder / "01-value.py").write_text(text, encoding="utf-8")
-    return folder
+def test_an_error_points_at_the_learners_line(tmp_path: Path) -> None:
+    result = _check(
+        tmp_path,
+        "01",
+        by_name("01").solution.replace("out._backward = _backward\n        return", "1 / 0\n        return", 1),
+    )
+    assert result.line().startswith("✗ 01-value: ZeroDivisionError: division by zero (01-value.py, line ")
 
 
 def test_split_source_keeps_the_todo_and_the_template_part() -> None:
@@ -126,7 +141,10 @@ def test_init_never_overwrites_an_edited_file_and_force_resets_it(tmp_path: Path
 def _tutor(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tutor", "--data-dir", str(cwd / "data"), "exercises", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

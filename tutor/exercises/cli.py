@@ -15,7 +15,9 @@ USAGE = """python -m tutor exercises [DIR]                         open the exer
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "exercises", help="build it yourself: write Value, backward, an MLP, layers... and have them checked", usage=USAGE
+        "exercises",
+        help="build it yourself: write Value, backward, an MLP, layers... and have them checked",
+        usage=USAGE,
     )
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
@@ -102,19 +104,18 @@ def _init(folder: Path, options: argparse.Namespace) -> int:
 
 def _check(folder: Path, options: argparse.Namespace, data_dir: Path | None) -> int:
     from tutor.exercises.checking import check_many
-    from tutor.exercises.sandboxing import sandbox_argv
+    from tutor.learner.sandbox import Sandbox
 
     if not folder.is_dir():
         return _usage_error(f"no folder {folder}; `python -m tutor exercises init {folder}` makes it")
     picked, problem = _pick(options.names)
     if problem:
         return _usage_error(problem)
-    sandbox = None
     if options.sandbox:
-        sandbox, why = sandbox_argv(folder.resolve())
-        if sandbox is None:
+        why = Sandbox.available()
+        if why:
             return _usage_error(f"--sandbox: {why}")
-    results = check_many(picked, folder, sandbox=sandbox)
+    results = check_many(picked, folder, sandbox=options.sandbox)
     for result in results:
         print(result.line(), flush=True)
     passed = sum(r.passed for r in results)

@@ -51,7 +51,7 @@ def lay_out(folder: Path, *, solved: bool = False, force: tuple[str, ...] = ()) 
 
 
 def status(exercise: Exercise, folder: Path) -> str:
-    """"not started" while the file is as laid out (or missing), else "edited"."""
+    """ "not started" while the file is as laid out (or missing), else "edited"."""
     path = folder / exercise.file_name
     if not path.exists():
         return "not started"

@@ -7,6 +7,7 @@ checking process (with `engine.value.Value`), and the grads can be compared.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from lessons.exercises.numbers import close, num
@@ -18,10 +19,8 @@ def build(value_class, leaves: dict[str, float], recipe: list[list]) -> dict:
     """Every named value of the recipe, built with `value_class`; operands may be names or numbers."""
     env = {name: value_class(x) for name, x in leaves.items()}
     for name, x in env.items():
-        try:
+        with contextlib.suppress(AttributeError):  # a class with __slots__ and no label
             x.label = name
-        except AttributeError:
-            pass
 
     def arg(a):
         return env[a] if isinstance(a, str) else a
@@ -41,10 +40,8 @@ def build(value_class, leaves: dict[str, float], recipe: list[list]) -> dict:
             env[name] = -arg(a)
         else:  # a method: tanh, exp
             env[name] = getattr(arg(a), op)()
-        try:
+        with contextlib.suppress(AttributeError):
             env[name].label = name
-        except AttributeError:
-            pass
     return env
 
 
@@ -70,9 +67,29 @@ def compare(obs: dict, want: dict[str, tuple[float, float]], what: str, rules: d
         got = obs.get(name, [0, math.nan])[1]
         if not close(got, grad):
             rule = f" ({rules[name]})" if name in rules else ""
-            failures.append(f"{name}.grad after backward in {what} is {num(got, grad)}, expected {num(grad, got)}{rule}")
+            failures.append(
+                f"{name}.grad after backward in {what} is {num(got, grad)}, expected {num(grad, got)}{rule}"
+            )
             return failures
     return failures
+
+
+def lecture_backward(root) -> None:
+    """The lecture's loop, for exercise 01 (whose Value has no backward() yet): each node's _backward()."""
+    topo, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            topo.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in node._prev)
+    for node in topo:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(topo):
+        node._backward()
 
 
 def observe(env: dict) -> dict[str, list[float]]:
@@ -88,4 +105,7 @@ def _float(x) -> float:
 
 def leaves(rng, names: str) -> dict[str, float]:
     """Random leaf values, away from 0 and ±1 (so a missing factor always shows)."""
-    return {name: round(rng.choice([-1, 1]) * rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.3, 2.5)]), 3) for name in names}
+    return {
+        name: round(rng.choice([-1, 1]) * rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.3, 2.5)]), 3)
+        for name in names
+    }

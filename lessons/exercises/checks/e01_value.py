@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lessons.exercises.capture import capture
-from lessons.exercises.checks._scalar import build, compare, expected, leaves, observe
+from lessons.exercises.checks._scalar import build, compare, expected, leaves, lecture_backward, observe
 
 NAME = "01-value"
 TITLE = "Value with + and *, and their _backward"
@@ -32,10 +31,10 @@ def probe(learner, inputs: dict) -> dict:
     out = {}
     for what, recipe in inputs["recipes"].items():
         env = build(learner.Value, {k: v for k, v in inputs["leaves"].items() if _uses(recipe, k)}, recipe)
-        walk = capture(env[recipe[-1][0]])
+        lecture_backward(env[recipe[-1][0]])
         out[what] = observe(env)
         if what.startswith("L = (a*b"):
-            out["walk"] = walk
+            out["graph"] = env[recipe[-1][0]]
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lessons.exercises.capture import capture
 from lessons.exercises.checks._scalar import build, compare, expected, leaves, observe
 
 NAME = "02-backward"
@@ -40,7 +39,7 @@ def probe(learner, inputs: dict) -> dict:
         env[recipe[-1][0]].backward()  # the learner's own backward()
         out[what] = observe(env)
     recipe = inputs["recipes"]["L = (a + a) * a * x"]
-    out["walk"] = capture(build(learner.Value, _leaves(inputs, recipe), recipe)["L"])
+    out["graph"] = build(learner.Value, _leaves(inputs, recipe), recipe)["L"]
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lessons.exercises.capture import capture
 from lessons.exercises.checks._scalar import build, compare, expected, leaves, observe
 
 NAME = "03-ops"
@@ -19,12 +18,28 @@ HINTS = (
 )
 
 RECIPES = {
-    "L = tanh(x*w + b) * f": [["n", "*", "x", "w"], ["m", "+", "n", "b"], ["t", "tanh", "m", None], ["L", "*", "t", "f"]],
+    "L = tanh(x*w + b) * f": [
+        ["n", "*", "x", "w"],
+        ["m", "+", "n", "b"],
+        ["t", "tanh", "m", None],
+        ["L", "*", "t", "f"],
+    ],
     "L = exp(x) * f": [["e", "exp", "x", None], ["L", "*", "e", "f"]],
     "L = x**3 * f + x**-1": [["c", "**", "x", 3], ["d", "*", "c", "f"], ["r", "**", "x", -1], ["L", "+", "d", "r"]],
     "L = (x / w) * f": [["q", "/", "x", "w"], ["L", "*", "q", "f"]],
-    "L = (x - w) * (2 - b) * -f": [["s", "-", "x", "w"], ["u", "r-", "b", 2.0], ["v", "*", "s", "u"], ["g", "neg", "f", None], ["L", "*", "v", "g"]],
-    "L = (2 + x) * (3 * w) / 4": [["s", "r+", "x", 2.0], ["t", "r*", "w", 3.0], ["p", "*", "s", "t"], ["L", "/", "p", 4.0]],
+    "L = (x - w) * (2 - b) * -f": [
+        ["s", "-", "x", "w"],
+        ["u", "r-", "b", 2.0],
+        ["v", "*", "s", "u"],
+        ["g", "neg", "f", None],
+        ["L", "*", "v", "g"],
+    ],
+    "L = (2 + x) * (3 * w) / 4": [
+        ["s", "r+", "x", 2.0],
+        ["t", "r*", "w", 3.0],
+        ["p", "*", "s", "t"],
+        ["L", "/", "p", 4.0],
+    ],
 }
 RULES = {
     "L = tanh(x*w + b) * f": {"x": "w · (1 - tanh²) · f", "b": "(1 - tanh²) · f"},
@@ -55,9 +70,9 @@ def probe(learner, inputs: dict) -> dict:
         out[what] = observe(env)
     try:
         recipe = inputs["recipes"][WALKED]
-        out["walk"] = capture(build(learner.Value, _leaves(inputs, recipe), recipe)["L"])
+        out["graph"] = build(learner.Value, _leaves(inputs, recipe), recipe)["L"]
     except Exception as exc:
-        out["walk"] = {"error": str(exc)}
+        out["graph_error"] = f"{type(exc).__name__}: {exc}"
     return out
 
 

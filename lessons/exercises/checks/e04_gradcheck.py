@@ -35,7 +35,9 @@ TOLERANCE = 1e-7  # a central difference with a good h does far better; a one-si
 
 
 def inputs(rng) -> dict:
-    points = {name: [round(rng.uniform(0.5, 1.5), 4) for _ in range(len(set(re.findall(r"x\d", name))))] for name in FUNCTIONS}
+    points = {
+        name: [round(rng.uniform(0.5, 1.5), 4) for _ in range(len(set(re.findall(r"x\d", name))))] for name in FUNCTIONS
+    }
     pairs = [[rng.uniform(-3, 3), rng.uniform(-3, 3)], [0.0, 0.0], [rng.uniform(1, 2), 0.0]]
     return {"points": points, "pairs": pairs}
 
@@ -77,5 +79,7 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
         if not obs["check_right"][name] <= 1e-6:
             return [f"grad_check of {name} with the right gradient is {obs['check_right'][name]:.2g}, expected ≤ 1e-6"]
         if not close(obs["check_wrong"][name], 0.5, rel=1e-3):
-            return [f"grad_check of {name} with a gradient twice too big is {num(obs['check_wrong'][name])}, expected 0.5"]
+            return [
+                f"grad_check of {name} with a gradient twice too big is {num(obs['check_wrong'][name])}, expected 0.5"
+            ]
     return []

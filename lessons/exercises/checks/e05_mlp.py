@@ -7,7 +7,6 @@ import random
 
 import numpy as np
 
-from lessons.exercises.capture import capture
 from lessons.exercises.numbers import close, num
 
 NAME = "05-mlp"
@@ -41,12 +40,12 @@ def probe(learner, inputs: dict) -> dict:
     outs = [_floats(model(x)) for x in inputs["xs"]]
     single = learner.Layer(inputs["nin"], 1)([1.0] * inputs["nin"])
     y = model(inputs["xs"][0])
-    walk = capture(y if not isinstance(y, (list, tuple)) else y[0])
+    graph = y if not isinstance(y, (list, tuple)) else y[0]
     return {
         "params": params,
         "outs": outs,
         "single_is_value": not isinstance(single, (list, tuple)),
-        "walk": walk,
+        "graph": graph,
     }
 
 
@@ -70,7 +69,10 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
     count = sum((sizes[k] + 1) * sizes[k + 1] for k in range(len(nouts)))
     params = obs["params"]
     if len(params) != count:
-        return [f"MLP({nin}, {nouts}).parameters() has {len(params)} Values, expected {count} (weights and a bias per neuron)"]
+        return [
+            f"MLP({nin}, {nouts}).parameters() has {len(params)} Values, expected {count}"
+            " (weights and a bias per neuron)"
+        ]
     if not all(-1 <= p <= 1 for p in params) or len(set(params)) < count // 2:
         return ["the initial weights should be different random numbers in (-1, 1) (random.uniform(-1, 1))"]
     if not obs["single_is_value"]:

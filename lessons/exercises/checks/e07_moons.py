@@ -59,8 +59,10 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
     want_loss, want_acc = _loss(model, X, y, alpha)
     got = obs["first"]
     if not close(got["loss"], want_loss):
-        return [f"loss() of the untrained network is {num(got['loss'], want_loss)}, expected {num(want_loss, got['loss'])} "
-                "(mean of relu(1 - y·score) plus alpha·Σp²)"]
+        return [
+            f"loss() of the untrained network is {num(got['loss'], want_loss)}, expected {num(want_loss, got['loss'])} "
+            "(mean of relu(1 - y·score) plus alpha·Σp²)"
+        ]
     if not close(got["accuracy"], want_acc):
         return [f"loss()'s accuracy of the untrained network is {num(got['accuracy'])}, expected {num(want_acc)}"]
     if "train_error" in obs:

@@ -78,8 +78,13 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
         g = grad if key == "W" else np.hstack([grad, grad[:, :1]])
         o = obs[key]
         want = {"y": x @ W + b, "dx": g @ W.T, "dW": x.T @ g, "db": g.sum(axis=0), "W_after": W - lr * (x.T @ g)}
-        names = {"y": "Dense.forward", "dx": "Dense.backward's dx", "dW": "Dense's dW", "db": "Dense's db",
-                 "W_after": "W after sgd_step"}
+        names = {
+            "y": "Dense.forward",
+            "dx": "Dense.backward's dx",
+            "dW": "Dense's dW",
+            "db": "Dense's db",
+            "W_after": "W after sgd_step",
+        }
         for part in ("y", "dW", "db", "dx", "W_after"):
             if isinstance(o[part], str):
                 return [f"sgd_step failed: {o[part]}"]

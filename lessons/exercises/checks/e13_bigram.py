@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from lessons.exercises.checks._arrays import mismatch
@@ -14,7 +16,7 @@ HINTS = (
     "how names start and end.",
     "P = (N + smoothing) / row sums (keepdims=True, so each row is divided by its own sum). The NLL averages "
     "-log P[i, j] over all bigrams of all words, not per word.",
-    "chars = '.' + w + '.'\nfor a, b in zip(chars, chars[1:]):\n    N[STOI[a], STOI[b]] += 1",
+    "chars = '.' + w + '.'\nfor a, b in itertools.pairwise(chars):\n    N[STOI[a], STOI[b]] += 1",
 )
 CHARS = ".abcdefghijklmnopqrstuvwxyz"
 
@@ -44,7 +46,7 @@ def _counts(words) -> np.ndarray:
     N = np.zeros((27, 27))
     for w in words:
         chars = "." + w + "."
-        for a, b in zip(chars, chars[1:]):
+        for a, b in itertools.pairwise(chars):
             N[index[a], index[b]] += 1
     return N
 
@@ -70,7 +72,7 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
         if not all(c in CHARS[1:] for c in name):
             return [f"sample gave {name!r}: a name of letters a-z, without the '.'"]
         chars = "." + name + "."
-        for a, b in zip(chars, chars[1:]):
+        for a, b in itertools.pairwise(chars):
             if N[index[a], index[b]] == 0:
                 return [f"sample gave {name!r}, but {a}{b} never occurs in the names (its probability is 0)"]
     if len(set(obs["samples"])) < 5:

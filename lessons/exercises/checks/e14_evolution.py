@@ -51,6 +51,8 @@ def verdict(inputs: dict, obs: dict) -> list[str]:
     baseline = float(np.mean((y - y.mean()) ** 2))
     loss = _loss(inputs)(theta)
     if not loss < 0.2 * baseline:
-        return [f"the network from evolve() has loss {num(loss)}, expected below {num(0.2 * baseline)} "
-                f"(a fifth of the {num(baseline)} of always guessing the mean)"]
+        return [
+            f"the network from evolve() has loss {num(loss)}, expected below {num(0.2 * baseline)} "
+            f"(a fifth of the {num(baseline)} of always guessing the mean)"
+        ]
     return []
