@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(catalog, args)
 
 
-def run_app(catalog, args: argparse.Namespace) -> int:
+def run_app(catalog, args: argparse.Namespace, exercises: Path | None = None) -> int:
     from tutor.app import TutorApp
     from tutor.progress import Progress, default_data_dir
 
@@ -86,5 +86,5 @@ def run_app(catalog, args: argparse.Namespace) -> int:
             print(f"tutor: no theme {args.theme!r}; choose one of: {names}", file=sys.stderr)
             return 2
     progress = Progress.load(args.data_dir or default_data_dir())
-    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme).run()
+    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme, exercises=exercises).run()
     return 0

@@ -137,8 +137,9 @@ def _record(results, data_dir: Path | None) -> None:
 
 
 def _screen(folder: Path, args: argparse.Namespace) -> int:
-    from tutor.exercises.app import run_exercises_app
+    from lessons.catalog import load_catalog
+    from tutor.cli import run_app
 
     if not folder.is_dir():
         return _usage_error(f"no folder {folder}; `python -m tutor exercises init {folder}` makes it")
-    return run_exercises_app(folder, args)
+    return run_app(load_catalog(args.lessons), args, exercises=folder)
