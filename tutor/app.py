@@ -142,11 +142,11 @@ class TutorApp(App[None]):
     @on(ExerciseChecked)
     def _exercise_checked(self, event: ExerciseChecked) -> None:
         if event.passed:
-            self._save(self.progress.exercise, event.name, passed=True)
+            self._save(partial(self.progress.exercise, passed=True), event.name)
 
     @on(HintShown)
     def _exercise_hint(self, event: HintShown) -> None:
-        self._save(self.progress.exercise, event.name, hints_used=event.count)
+        self._save(partial(self.progress.exercise, hints_used=event.count), event.name)
 
     # -- command palette --
 
