@@ -134,7 +134,10 @@ class TutorApp(App[None]):
             return
         if not isinstance(self.screen, ExercisesScreen):
             hints = {name: entry.get("hints_used", 0) for name, entry in self.progress.exercises.items()}
-            folder = self.exercises_dir or DEFAULT_DIR
+            # in a classroom the workspace is the student's own data folder, the sandbox's only writable place
+            folder = self.exercises_dir or (
+                self.progress.path.parent / "exercises" if self.code == "sandbox" else DEFAULT_DIR
+            )
             self.push_screen(
                 ExercisesScreen(folder, sandbox=self.code == "sandbox", watch=self.code == "local", hints=hints)
             )

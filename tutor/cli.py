@@ -18,6 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", metavar="DIR", type=Path, help="where progress is kept")
     parser.add_argument("--theme", metavar="NAME", help="a Textual theme, e.g. ansi-dark for 16-colour terminals")
+    parser.add_argument(
+        "--code",
+        choices=("local", "sandbox", "off"),
+        default="local",
+        help="how exercises run your code: a child process (local), in bubblewrap (sandbox), or not at all (off)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="list the lessons, one a line, and exit")
     check = sub.add_parser("check", help="run every step of every lesson headlessly; exit 1 on any problem")
@@ -86,5 +92,5 @@ def run_app(catalog, args: argparse.Namespace, exercises: Path | None = None) ->
             print(f"tutor: no theme {args.theme!r}; choose one of: {names}", file=sys.stderr)
             return 2
     progress = Progress.load(args.data_dir or default_data_dir())
-    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme, exercises=exercises).run()
+    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme, exercises=exercises, code=args.code).run()
     return 0
