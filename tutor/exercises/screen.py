@@ -106,6 +106,7 @@ class ExercisesScreen(Screen):
     def watch_editing(self, editing: bool) -> None:
         editor = self.query_one("#exercise-editor", TextArea)
         editor.display = editing
+        self.query_one("#exercise-list").display = not editing  # the editor gets the whole width
         for widget in ("#exercise-walk", "#exercise-step"):
             self.query_one(widget).display = not editing
         if editing:
