@@ -40,6 +40,9 @@ def build(value_class, leaves: dict[str, float], recipe: list[list]) -> dict:
             env[name] = -arg(a)
         else:  # a method: tanh, exp
             env[name] = getattr(arg(a), op)()
+        if not hasattr(env[name], "data"):
+            what = f"{a} {op} {b}" if op in BINARY else f"{a}.{op}()" if b is None else f"{a} {op} {b}"
+            raise TypeError(f"{what} gave {env[name]!r}, not a Value: the operation must return the new Value")
         with contextlib.suppress(AttributeError):
             env[name].label = name
     return env
