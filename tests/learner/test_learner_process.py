@@ -161,3 +161,23 @@ def test_output_beyond_the_limit_is_dropped_and_noted(tmp_path):
     assert result.stdout.startswith("line 0\nline 1\n")
     assert "more bytes of output were dropped" in result.stdout
     assert len(result.stdout) < 10_200
+
+
+def test_json_written_on_some_descriptor_by_the_learners_code_is_not_a_result(tmp_path):
+    path = write(
+        tmp_path,
+        "forger.py",
+        """
+        import json, os
+        fake = json.dumps({"kind": "ok", "result": {"finished": True, "names": []}}).encode()
+        for fd in range(3, 64):
+            try:
+                os.write(fd, fake)
+            except OSError:
+                pass
+        os._exit(0)
+    """,
+    )
+    result = run_script(path)
+    assert result.outcome == "no-result"
+    assert result.result is None

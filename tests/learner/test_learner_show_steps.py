@@ -259,3 +259,14 @@ def test_capture_respects_the_limits_it_is_given(tmp_path):
     path = write(tmp_path, "greedy.py", "hoard = [0] * (10 ** 10)\n")
     shown = capture_script(path, limits=Limits(memory_bytes=1 << 30))
     assert shown.walk is None and shown.child.outcome == "memory"
+
+
+def test_without_steps_a_script_that_cannot_be_shown_exits_2_before_any_screen(tmp_path):
+    path = write(tmp_path, "raises.py", "print('made it here')\nraise ValueError('no graph today')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tutor", "show", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 2
+    assert "ValueError: no graph today" in done.stderr
+    assert "your script printed:\n  | made it here" in done.stdout
+    assert "\x1b[" not in done.stdout  # no app was started

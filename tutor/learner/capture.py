@@ -9,26 +9,24 @@ and a learner's own all work.
 `capture_graph(root)` zeroes every grad, sets the root's to 1, then calls
 each computed node's own `_backward()` in reversed topological order (the
 lecture's loop, in the learner's code), recording after each call which
-grads changed. The result is plain JSON (see `tutor.learner.walk` for the
-parent's reading of it):
-
-    {"root": n-1, "found": "L",
-     "nodes": [[data, grad, op, label, [child ids], has _backward], ...]   # id = position, inputs first
-     "steps": [[node id, [[id, before, after], ...], error or null], ...]  # one per computed node
-     "whole": false}       # true: no node has _backward, so root.backward() was called once instead
-
-Numbers are floats; anything else (an array, a string, None) is sent as its
-`repr` in a string, and the checker leaves such nodes unchecked.
+grads changed. The result is JSON whose columns are packed by
+`tutor.learner.wire`; `tutor.learner.walk.Walk.from_json` reads it. Node
+ids are positions in topological order (inputs first, the root last).
+`whole` is true when no node has `_backward` but the root has `backward()`
+(this tutor's engine keeps local derivatives as data): then that one call is
+the only step. Numbers are floats; anything else (an array, a string, None)
+is sent as its `repr`, and the checker leaves such nodes unchecked.
 """
 
 from __future__ import annotations
 
-import math
+import gc
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from tutor.learner.channel import learner_roots
 from tutor.learner.tracebacks import learner_traceback
+from tutor.learner.wire import pack_ints, pack_numbers
 
 __all__ = ["CaptureProblem", "GraphCycle", "capture_graph", "find_root", "is_value_like", "topological_order"]
 
@@ -75,37 +73,47 @@ def topological_order(root: object) -> list:
     something in `_prev` is not Value-like.
     """
     order: list = []
-    state: dict[int, int] = {id(root): 1}  # 1: on the current path, 2: done
-    path = [root]
-    stack = [iter(_children(root))]
+    state: dict[int, int] = {}  # 1: opened (its inputs are being walked: it is on the path), 2: done
+    stack = [root]
     while stack:
-        child = next(stack[-1], None)
-        if child is None:
+        node = stack[-1]
+        seen = state.get(id(node))
+        if seen is None:
+            state[id(node)] = 1
+            try:
+                prev = node._prev  # type: ignore[attr-defined]
+            except AttributeError:
+                raise CaptureProblem(_not_a_value(stack)) from None
+            for child in prev:
+                mark = state.get(id(child))
+                if mark is None:
+                    stack.append(child)
+                elif mark == 1:
+                    raise GraphCycle(_cycle(stack, state, child))
+        else:
             stack.pop()
-            node = path.pop()
-            state[id(node)] = 2
-            order.append(node)
-            continue
-        seen = state.get(id(child))
-        if seen == 2:
-            continue
-        if seen == 1:
-            start = next(i for i, n in enumerate(path) if n is child)
-            loop = [*path[start:], child]
-            raise GraphCycle(
-                "the graph has a cycle: following _prev from "
-                + " → ".join(_describe(n) for n in loop)
-                + " comes back to where it started. A node's _prev must only hold the values it was computed from."
-            )
-        if not is_value_like(child):
-            raise CaptureProblem(
-                f"{_describe(path[-1])} has {type(child).__name__} {child!r:.60} in its _prev; "
-                "_prev must hold only Values (wrap plain numbers in Value(...))"
-            )
-        state[id(child)] = 1
-        path.append(child)
-        stack.append(iter(_children(child)))
+            if seen == 1:
+                state[id(node)] = 2
+                order.append(node)
     return order
+
+
+def _not_a_value(stack: list) -> str:
+    bad = stack[-1]
+    user = next((n for n in reversed(stack[:-1]) if is_value_like(n) and any(c is bad for c in n._prev)), None)
+    where = f"{_describe(user)} has" if user is not None else "the graph has"
+    return f"{where} {type(bad).__name__} {bad!r:.60} in its _prev; _prev must hold only Values (wrap numbers in Value)"
+
+
+def _cycle(stack: list, state: dict[int, int], child: object) -> str:
+    path = list({id(n): n for n in stack if state.get(id(n)) == 1}.values())  # the opened nodes, root first
+    start = next(i for i, n in enumerate(path) if n is child)
+    loop = [*path[start:], child]
+    return (
+        "the graph has a cycle: following _prev from "
+        + " → ".join(_describe(n) for n in loop)
+        + " comes back to where it started. A node's _prev must only hold the values it was computed from."
+    )
 
 
 def _graph_size(root: object, limit_seen: set[int]) -> int:
@@ -153,6 +161,13 @@ def find_root(scope: Mapping[str, object], name: str | None = None) -> tuple[obj
     return best, f"{best_name} (the largest graph)"
 
 
+def _numbers(values: list) -> list:
+    """`_number` of each, quickly when they are all floats already."""
+    if all(type(v) is float for v in values):
+        return values
+    return [v if type(v) is float else _number(v) for v in values]
+
+
 def _number(x: object) -> float | str:
     """A float for a real number (numpy scalars too), else the object's repr."""
     if isinstance(x, float):
@@ -171,70 +186,141 @@ def _number(x: object) -> float | str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _same(a: float | str, b: float | str) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    return a == b
+def capture_graph(root: object, found: str = "", root_name: str = "") -> dict:
+    """Zero the grads, set the root's to 1, call each node's `_backward()` and record what changed.
+
+    `found` says how the root was chosen; `root_name` names it when it has no label of its own.
+    Returns the walk in the wire format of `tutor.learner.wire` (read by `tutor.learner.walk.Walk.from_json`).
+    """
+    gc_was_on = gc.isenabled()
+    gc.disable()  # a closure per node makes every graph cyclic: collecting during the walk would cost seconds
+    try:
+        return _capture(root, found, root_name)
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
-def _grads(nodes: Iterable[object]) -> list[float | str]:
-    return [_number(getattr(n, "grad", None)) for n in nodes]
-
-
-def capture_graph(root: object, found: str = "") -> dict:
-    """Zero the grads, set the root's to 1, call each node's `_backward()` and record what changed."""
+def _capture(root: object, found: str, root_name: str) -> dict:
     order = topological_order(root)
     index = {id(n): i for i, n in enumerate(order)}
+    children = [[index[id(c)] for c in n._prev] for n in order]
     for node in order:
-        node.grad = 0.0  # type: ignore[attr-defined]
+        node.grad = 0.0
     root.grad = 1.0  # type: ignore[attr-defined]
-    computed = [i for i, n in enumerate(order) if n._prev]  # type: ignore[attr-defined]
+    computed = [i for i, kids in enumerate(children) if kids]
     has_backward = [callable(getattr(n, "_backward", None)) for n in order]
     whole = bool(computed) and not any(has_backward[i] for i in computed) and callable(getattr(root, "backward", None))
-    steps = _step_whole(order, root) if whole else _step_each(order, index, computed, has_backward)
-    nodes = [
-        [
-            _number(n.data),  # type: ignore[attr-defined]
-            _number(n.grad),  # type: ignore[attr-defined]
-            str(getattr(n, "_op", "") or ""),
-            str(getattr(n, "label", "") or ""),
-            [index[id(c)] for c in n._prev],  # type: ignore[attr-defined]
-            has_backward[i],
-        ]
-        for i, n in enumerate(order)
-    ]
-    return {"root": len(order) - 1, "found": found, "nodes": nodes, "steps": steps, "whole": whole}
+    steps = _Steps(order)
+    if whole:
+        steps.run(len(order) - 1, root.backward, None)  # type: ignore[attr-defined]
+    elif len(order) <= FULL_SCAN_NODES:  # small: look at every grad after each call, to catch stray writes
+        for i in reversed(computed):
+            steps.run(i, order[i]._backward if has_backward[i] else None, None)
+    else:  # large: the node and its inputs
+        steps.run_each(computed, has_backward, children)
+    ops: dict[str, int] = {}
+    op_ids = [ops.setdefault(str(getattr(n, "_op", "") or ""), len(ops)) for n in order]
+    labels = {str(i): str(label) for i, n in enumerate(order) if (label := getattr(n, "label", ""))}
+    if root_name and order:
+        labels.setdefault(str(len(order) - 1), root_name)
+    child_start = [0]
+    for kids in children:
+        child_start.append(child_start[-1] + len(kids))
+    return {
+        "root": len(order) - 1,
+        "found": found,
+        "whole": whole,
+        "data": pack_numbers(_numbers([n.data for n in order])),
+        "grad": pack_numbers(_numbers([n.grad for n in order])),
+        "ops": list(ops),
+        "op": pack_ints(op_ids),
+        "labels": labels,
+        "child_start": pack_ints(child_start),
+        "children": pack_ints(c for kids in children for c in kids),
+        "has_backward": pack_ints(has_backward),
+        **steps.packed(),
+    }
 
 
-def _step_each(order: list, index: dict[int, int], computed: list[int], has_backward: list[bool]) -> list:
-    full = len(order) <= FULL_SCAN_NODES
-    roots = learner_roots()
-    steps = []
-    for i in reversed(computed):
-        node = order[i]
-        watched = list(range(len(order))) if full else [i, *dict.fromkeys(index[id(c)] for c in node._prev)]
-        watched_nodes = [order[j] for j in watched]
-        before = _grads(watched_nodes)
-        error = None
-        if has_backward[i]:
+class _Steps:
+    """The recorded `_backward()` calls: for each, which grads it watched and their values after the call.
+
+    The parent replays these from all-zero grads (the root's 1) to get each change's before and after.
+    """
+
+    def __init__(self, order: list) -> None:
+        self.order = order
+        self.node: list[int] = []
+        self.watch_start = [0]
+        self.watch_node: list[int] = []
+        self.watch_after: list = []
+        self.errors: dict[str, str] = {}
+        self.roots = learner_roots()
+        self.last = [n.grad for n in order]  # every grad, kept up to date in the look-at-everything mode
+
+    def run(self, i: int, call, watched: list[int] | None) -> None:
+        """Call `call()` (node i's _backward, or None when it has none); record the grads in `watched` (None: all)."""
+        order = self.order
+        try:
+            if watched is None:
+                if call is not None:
+                    call()
+                self._changed([n.grad for n in order])
+            else:
+                objs = [order[j] for j in watched]
+                if call is not None:
+                    call()
+                self.watch_node.extend(watched)
+                self.watch_after.extend([o.grad for o in objs])
+        except Exception as exc:
+            self.errors[str(len(self.node))] = learner_traceback(exc, self.roots)
+        self.node.append(i)
+        self.watch_start.append(len(self.watch_node))
+
+    def run_each(self, computed: list[int], has_backward: list[bool], children: list[list[int]]) -> None:
+        """`run` for every computed node, last first, watching the node and its inputs (the fast loop)."""
+        order, node_ids, starts = self.order, self.node, self.watch_start
+        watch_node, watch_after = self.watch_node, self.watch_after
+        for i in reversed(computed):
+            kids = children[i]
+            if len(kids) == 2 and kids[0] == kids[1]:
+                kids = kids[:1]
+            elif len(kids) > 2:
+                kids = list(dict.fromkeys(kids))
+            node = order[i]
+            objs = [order[k] for k in kids]
             try:
-                node._backward()
+                if has_backward[i]:
+                    node._backward()
+                watch_after.append(node.grad)
+                watch_after.extend([o.grad for o in objs])
+                watch_node.append(i)
+                watch_node.extend(kids)
             except Exception as exc:
-                error = learner_traceback(exc, roots)
-        after = _grads(watched_nodes)
-        changes = [[j, b, a] for j, b, a in zip(watched, before, after) if not _same(b, a)]
-        steps.append([i, changes, error])
-    return steps
+                self.errors[str(len(node_ids))] = learner_traceback(exc, self.roots)
+                del watch_after[len(watch_node) :]
+            node_ids.append(i)
+            starts.append(len(watch_node))
 
+    def _changed(self, now: list) -> None:
+        try:
+            same = now == self.last
+        except Exception:  # grads that are arrays, say: compare their texts
+            now, self.last = [_number(g) for g in now], [_number(g) for g in self.last]
+            same = now == self.last
+        if not same:
+            for j, (before, after) in enumerate(zip(self.last, now)):
+                if before is not after and before != after:
+                    self.watch_node.append(j)
+                    self.watch_after.append(after)
+        self.last = now
 
-def _step_whole(order: list, root: object) -> list:
-    """No node has `_backward` (an engine that keeps local derivatives as data): one step, `root.backward()`."""
-    before = _grads(order)
-    error = None
-    try:
-        root.backward()  # type: ignore[attr-defined]
-    except Exception as exc:
-        error = learner_traceback(exc, learner_roots())
-    after = _grads(order)
-    changes = [[j, b, a] for j, (b, a) in enumerate(zip(before, after)) if not _same(b, a)]
-    return [[len(order) - 1, changes, error]]
+    def packed(self) -> dict:
+        return {
+            "step_node": pack_ints(self.node),
+            "watch_start": pack_ints(self.watch_start),
+            "watch_node": pack_ints(self.watch_node),
+            "watch_after": pack_numbers(_numbers(self.watch_after)),
+            "errors": self.errors,
+        }

@@ -24,7 +24,7 @@ def main(argv: list[str]) -> dict:
     sys.stdout.flush()
     try:
         root, found = find_root(scope, name)
-        return {"capture": capture_graph(root, found)}
+        return {"capture": capture_graph(root, found, root_name=found.split(" ")[0])}
     except CaptureProblem as exc:
         return {"problem": str(exc)}
 

@@ -12,7 +12,11 @@ runs `main(argv)` and writes one JSON message on the pipe:
 Nothing is written when the code ends the process itself (`sys.exit`,
 `os._exit`): the parent then reports "no-result". What the code prints goes
 to stdout/stderr, which the parent keeps apart, so printing "passed" proves
-nothing.
+nothing. Each message also carries a one-time token from the parent (taken
+out of the environment before any learner code runs), so JSON written on
+some descriptor by the learner's code is not taken for a result. Code in
+the same process could still dig the token out of memory: verdicts that
+matter are decided in the parent, from the numbers the child reports.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from tutor.learner.tracebacks import learner_traceback
 
 FD_VARIABLE = "TUTOR_RESULT_FD"
+TOKEN_VARIABLE = "TUTOR_RESULT_TOKEN"
 ROOTS_VARIABLE = "TUTOR_LEARNER_ROOTS"  # os.pathsep-separated folders whose files are "the learner's"
 
 
@@ -33,13 +38,14 @@ class ChannelMissing(RuntimeError):
     """The module was started by hand, not through `run_child`."""
 
 
-def _take_fd() -> int:
+def _take_fd() -> tuple[int, str]:
     value = os.environ.pop(FD_VARIABLE, None)
+    token = os.environ.pop(TOKEN_VARIABLE, "")
     if value is None or not value.isdigit():
         raise ChannelMissing(f"{FD_VARIABLE} is not set: start this module through tutor.learner.process.run_child")
     fd = int(value)
     os.set_inheritable(fd, False)
-    return fd
+    return fd, token
 
 
 def learner_roots() -> list[Path]:
@@ -60,7 +66,7 @@ def _write(fd: int, message: dict) -> None:
 
 def serve(main: Callable[[list[str]], object], argv: list[str] | None = None) -> None:
     """Run `main(argv)` and report its result (JSON-serialisable) or its failure on the private channel."""
-    fd = _take_fd()
+    fd, token = _take_fd()
     args = sys.argv[1:] if argv is None else argv
     try:
         result = main(args)
@@ -68,9 +74,9 @@ def serve(main: Callable[[list[str]], object], argv: list[str] | None = None) ->
         os.close(fd)  # the learner's code ended the run: no result
         raise
     except MemoryError:
-        _write(fd, {"kind": "memory", "message": "MemoryError"})
+        _write(fd, {"kind": "memory", "message": "MemoryError", "token": token})
         return
     except BaseException as exc:
-        _write(fd, {"kind": "error", "message": learner_traceback(exc, learner_roots())})
+        _write(fd, {"kind": "error", "message": learner_traceback(exc, learner_roots()), "token": token})
         return
-    _write(fd, {"kind": "ok", "result": result})
+    _write(fd, {"kind": "ok", "result": result, "token": token})

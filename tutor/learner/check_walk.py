@@ -15,11 +15,12 @@ orders it cannot tell apart (a set `_prev` loses the order of `a - b`) are
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from tutor.learner.walk import Number, Walk
+from tutor.learner.walk import Number, Walk, gc_paused
 
 __all__ = ["NOT_CHECKED", "RIGHT", "WRONG", "InputCheck", "NodeCheck", "check_walk", "local_derivatives"]
 
@@ -27,16 +28,14 @@ RIGHT, WRONG, NOT_CHECKED = "right", "wrong", "not checked"
 BINARY = {"+", "*", "-", "/"}
 
 
-@dataclass(frozen=True)
-class InputCheck:
+class InputCheck(NamedTuple):
     child: int
     given: Number  # what the learner's _backward added to this input's grad
     expected: float | None  # ∂node/∂input × g, None when not checked
     ok: bool | None  # None when not checked
 
 
-@dataclass(frozen=True)
-class NodeCheck:
+class NodeCheck(NamedTuple):
     step: int
     node: int
     op: str
@@ -123,22 +122,26 @@ ALIASES |= {"add": "+", "mul": "*", "div": "/", "pow": "**", "+=": "+"}
 
 def local_derivatives(op: str, out: float, xs: list[float]) -> list[float] | None:
     """∂out/∂x for each input (in the given order, repeats included), or None when the op is not known."""
-    op = op.strip()
-    if op.startswith("**") and op[2:].strip():
-        try:
-            k = float(op[2:].strip())
-        except ValueError:
-            return None
-        if len(xs) != 1:
-            return None
-        return [k * xs[0] ** (k - 1) if k != 0 else 0.0]
-    rule = RULES.get(ALIASES.get(op, op.lower() if op.lower() in RULES else op))
+    rule = _rule(op)
     if rule is None:
         return None
     try:
         return rule(out, xs)
     except (ArithmeticError, ValueError, TypeError):
         return None
+
+
+@functools.cache
+def _rule(op: str) -> Callable[[float, list[float]], list[float] | None] | None:
+    """The rule for an op's text: `+`, `ReLU`, `**2` (a number exponent in the text) ..."""
+    op = op.strip()
+    if op.startswith("**") and op[2:].strip():
+        try:
+            k = float(op[2:].strip())
+        except ValueError:
+            return None
+        return _unary(lambda o, x: k * x ** (k - 1) if k != 0 else 0.0)
+    return RULES.get(ALIASES.get(op, op.lower() if op.lower() in RULES else op))
 
 
 def _close(a: float, b: float) -> bool:
@@ -155,61 +158,86 @@ def _fmt(x: Number) -> str:
 
 def check_walk(walk: Walk) -> list[NodeCheck]:
     """One NodeCheck per step, in step order."""
-    grads: list[Number] = [0.0] * len(walk.nodes)
-    if walk.nodes:
-        grads[walk.root] = 1.0
-    checks = []
-    for index, step in enumerate(walk.steps):
-        upstream = grads[step.node]
-        added: dict[int, Number] = {}
-        for change in step.changes:
-            if isinstance(change.after, float) and isinstance(change.before, float):
-                added[change.node] = change.after - change.before
-            else:
-                added[change.node] = change.after
-            grads[change.node] = change.after
-        checks.append(_check_step(walk, index, step.node, upstream, added, step.error))
-    return checks
+    with gc_paused():
+        grads: list[Number] = [0.0] * len(walk.nodes)
+        if walk.nodes:
+            grads[walk.root] = 1.0
+        checks = []
+        for index, step in enumerate(walk.steps):
+            upstream = grads[step.node]
+            added: dict[int, Number] = {}
+            for j, before, after in step.changes:
+                added[j] = after - before if type(after) is float and type(before) is float else after
+                grads[j] = after
+            checks.append(_check_step(walk, index, step.node, upstream, added, step.error))
+        return checks
 
 
 def _check_step(walk: Walk, index: int, node_id: int, g: Number, added: dict[int, Number], error: str | None):
     node = walk.nodes[node_id]
-    children = list(dict.fromkeys(node.children))  # distinct, in order
-
-    def result(status: str, note: str, inputs: list[InputCheck] | None = None) -> NodeCheck:
-        if inputs is None:
-            inputs = [InputCheck(c, added.get(c, 0.0), None, None) for c in children]
-        return NodeCheck(index, node_id, node.op, status, g, tuple(inputs), note)
-
+    quick = _right_sum_or_product(walk, index, node, g, added) if error is None and not walk.whole else None
+    if quick is not None:
+        return quick
+    kids = node.children
+    children = list(kids) if len(kids) == 2 and kids[0] != kids[1] else list(dict.fromkeys(kids))  # distinct
     if error is not None:
-        return result(WRONG, f"its _backward() raised an error:\n{error}")
+        return _unchecked(index, node, g, children, added, WRONG, f"its _backward() raised an error:\n{error}")
     if walk.whole:
-        return result(NOT_CHECKED, "these Values have no _backward(): the walk is one root.backward() call")
-    strays = [j for j in added if j not in children and j != node_id]
+        note = "these Values have no _backward(): the walk is one root.backward() call"
+        return _unchecked(index, node, g, children, added, NOT_CHECKED, note)
     occurrences = list(node.children)
-    if node.op.strip() in BINARY and len(occurrences) == 1:
+    if len(occurrences) == 1 and node.op.strip() in BINARY:
         occurrences *= 2  # a set _prev kept one `a` of `a op a`
-    numbers = [walk.nodes[c].data for c in occurrences]
-    if not isinstance(node.data, float) or not isinstance(g, float) or not all(isinstance(x, float) for x in numbers):
-        return result(NOT_CHECKED, "its data or grad is not a number")
+    nodes = walk.nodes
+    numbers = [nodes[c].data for c in occurrences]
+    if type(node.data) is not float or type(g) is not float or any(type(x) is not float for x in numbers):
+        return _unchecked(index, node, g, children, added, NOT_CHECKED, "its data or grad is not a number")
     locals_ = local_derivatives(node.op, node.data, numbers)  # type: ignore[arg-type]
     if locals_ is None:
         known = "unknown op" if node.op else "no op name"
-        return result(NOT_CHECKED, f"{known} {node.op!r}: its derivative is not known to the checker")
+        note = f"{known} {node.op!r}: its derivative is not known to the checker"
+        return _unchecked(index, node, g, children, added, NOT_CHECKED, note)
     expected: dict[int, float] = dict.fromkeys(children, 0.0)
     for child, local in zip(occurrences, locals_):
         expected[child] += local * g
     inputs = []
+    notes = []
     for child in children:
         given = added.get(child, 0.0)
-        ok = isinstance(given, float) and _close(given, expected[child])
+        ok = type(given) is float and _close(given, expected[child])
         inputs.append(InputCheck(child, given, expected[child], ok))
-    notes = [
-        f"{walk.nodes[i.child].name}.grad got {_fmt(i.given)} from this step, expected {_fmt(i.expected or 0.0)}"
-        for i in inputs
-        if not i.ok
-    ]
-    notes += [f"it changed {walk.nodes[j].name}.grad, which is not one of its inputs" for j in strays]
+        if not ok:
+            notes.append(f"{nodes[child].name}.grad got {_fmt(given)} from this step, expected {_fmt(expected[child])}")
+    if len(added) > len(children):
+        strays = [j for j in added if j not in expected and j != node.id]
+        notes += [f"it changed {nodes[j].name}.grad, which is not one of its inputs" for j in strays]
     if notes and not node.has_backward:
         notes.insert(0, "it has no _backward(), so nothing was sent back")
-    return result(WRONG if notes else RIGHT, "; ".join(notes), inputs)
+    return NodeCheck(index, node.id, node.op, WRONG if notes else RIGHT, g, tuple(inputs), "; ".join(notes))
+
+
+def _right_sum_or_product(walk: Walk, index: int, node, g: Number, added: dict[int, Number]) -> NodeCheck | None:
+    """The common case, made fast: a right `a + b` or `a * b` of two different inputs (else None: the long way)."""
+    kids = node.children
+    if len(kids) != 2 or kids[0] == kids[1] or node.op not in ("+", "*") or type(g) is not float:
+        return None
+    a, b = kids
+    if node.op == "+":
+        expect_a = expect_b = g
+    else:
+        da, db = walk.nodes[a].data, walk.nodes[b].data
+        if type(da) is not float or type(db) is not float:
+            return None
+        expect_a, expect_b = db * g, da * g
+    given_a, given_b = added.get(a, 0.0), added.get(b, 0.0)
+    if len(added) - (node.id in added) > 2 or type(given_a) is not float or type(given_b) is not float:
+        return None
+    if not (_close(given_a, expect_a) and _close(given_b, expect_b)):
+        return None
+    inputs = (InputCheck(a, given_a, expect_a, True), InputCheck(b, given_b, expect_b, True))
+    return NodeCheck(index, node.id, node.op, RIGHT, g, inputs, "")
+
+
+def _unchecked(index: int, node, g: Number, children: list[int], added: dict[int, Number], status: str, note: str):
+    inputs = tuple(InputCheck(c, added.get(c, 0.0), None, None) for c in children)
+    return NodeCheck(index, node.id, node.op, status, g, inputs, note)

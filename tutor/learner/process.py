@@ -20,6 +20,7 @@ import ctypes
 import json
 import os
 import resource
+import secrets
 import selectors
 import signal
 import subprocess
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.learner.channel import FD_VARIABLE, ROOTS_VARIABLE
+from tutor.learner.channel import FD_VARIABLE, ROOTS_VARIABLE, TOKEN_VARIABLE
 from tutor.learner.pids_limit import PidsGroup
 from tutor.learner.sandbox import Sandbox
 
@@ -89,14 +90,33 @@ class _Stream:
         return out
 
 
+def _tasks_of(uid: int) -> int:
+    """How many processes and threads `uid` runs now: RLIMIT_NPROC counts them all, not only the child's."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    count += int(stat.read().rsplit(b")", 1)[1].split()[17])  # num_threads
+        except (OSError, ValueError, IndexError):
+            continue
+    return count
+
+
 def _preexec(limits: Limits, group: PidsGroup | None):
+    # RLIMIT_NPROC is per user: allow what the user already runs plus the child's share. (Root is exempt
+    # from it; the pids cgroup, where there is one, is the exact limit.)
+    nproc = limits.max_processes + (_tasks_of(os.getuid()) if os.getuid() != 0 else 0)
+
     def setup() -> None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if group is not None:
             group.join()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
     return setup
 
@@ -122,6 +142,8 @@ def run_child(
     read_fd, write_fd = os.pipe()
     env = dict(os.environ)
     env[FD_VARIABLE] = str(write_fd)
+    token = secrets.token_hex(16)
+    env[TOKEN_VARIABLE] = token
     env[ROOTS_VARIABLE] = os.pathsep.join(str(Path(r).resolve()) for r in (learner_roots or [cwd]))
     group = PidsGroup.create(limits.max_processes)
     try:
@@ -139,7 +161,7 @@ def run_child(
             )
         finally:
             os.close(write_fd)
-        return _collect(proc, read_fd, limits, group)
+        return _collect(proc, read_fd, limits, group, token)
     finally:
         with contextlib.suppress(OSError):
             os.close(read_fd)
@@ -154,7 +176,7 @@ def _kill_everything(proc: subprocess.Popen, group: PidsGroup | None) -> None:
         group.kill_all()
 
 
-def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, group: PidsGroup | None) -> ChildResult:
+def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, group: PidsGroup | None, token: str) -> ChildResult:
     out, err = _Stream(limits.output_bytes), _Stream(limits.output_bytes)
     channel = bytearray()
     assert proc.stdout is not None and proc.stderr is not None
@@ -195,7 +217,7 @@ def _collect(proc: subprocess.Popen, read_fd: int, limits: Limits, group: PidsGr
         os.close(pidfd)
         proc.stdout.close()
         proc.stderr.close()
-    return _verdict(proc.returncode, timed_out, bytes(channel), out.text(), err.text(), limits)
+    return _verdict(proc.returncode, timed_out, bytes(channel), out.text(), err.text(), limits, token)
 
 
 def _drain(fd: int, sink, sel: selectors.BaseSelector, until_eof: bool = False) -> None:
@@ -213,7 +235,7 @@ def _drain(fd: int, sink, sel: selectors.BaseSelector, until_eof: bool = False) 
 
 
 def _verdict(
-    returncode: int | None, timed_out: bool, channel: bytes, stdout: str, stderr: str, limits: Limits
+    returncode: int | None, timed_out: bool, channel: bytes, stdout: str, stderr: str, limits: Limits, token: str
 ) -> ChildResult:
     def result(outcome: str, message: str, value: object | None = None) -> ChildResult:
         return ChildResult(outcome, value, stdout, stderr, message, returncode)
@@ -230,6 +252,8 @@ def _verdict(
             report = json.loads(channel)
         except ValueError:
             report = None
+    if not isinstance(report, dict) or report.get("token") != token:
+        report = None  # garbled, or not written by the channel
     if isinstance(report, dict) and report.get("kind") == "ok":
         return result("ok", "", report.get("result"))
     kind = report.get("kind") if isinstance(report, dict) else None

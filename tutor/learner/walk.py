@@ -11,20 +11,23 @@ exercises use the same objects.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tutor.learner.process import ChildResult, Limits, run_child
 from tutor.learner.sandbox import Sandbox
+from tutor.learner.wire import Number, unpack_ints, unpack_numbers
 
 DEFAULT_LIMITS = Limits()
-Number = float | str  # a float, or the repr of something that is not a number
 
 __all__ = ["Change", "GradCursor", "Node", "Shown", "Step", "Walk", "capture_script"]
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     id: int
     data: Number
     grad: Number  # after the whole walk
@@ -38,15 +41,13 @@ class Node:
         return self.label or f"n{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     node: int
     before: Number
     after: Number
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     node: int  # whose _backward() was called
     changes: tuple[Change, ...]
     error: str | None  # the learner's traceback when _backward() raised
@@ -62,15 +63,30 @@ class Walk:
 
     @classmethod
     def from_json(cls, raw: dict) -> Walk:
-        nodes = tuple(
-            Node(i, data, grad, op, label, tuple(children), bool(has_bw))
-            for i, (data, grad, op, label, children, has_bw) in enumerate(raw["nodes"])
-        )
-        steps = tuple(
-            Step(node, tuple(Change(j, before, after) for j, before, after in changes), error)
-            for node, changes, error in raw["steps"]
-        )
-        return cls(nodes, steps, raw["root"], raw.get("found", ""), bool(raw.get("whole")))
+        """Read `tutor.learner.capture.capture_graph`'s result; ValueError (or KeyError...) when it is garbled."""
+        with gc_paused():
+            data, grad = unpack_numbers(raw["data"]), unpack_numbers(raw["grad"])
+            n, root = len(data), int(raw["root"])
+            ops, op = [str(o) for o in raw["ops"]], unpack_ints(raw["op"]).tolist()
+            labels = {int(k): str(v) for k, v in raw["labels"].items()}
+            start, kids = unpack_ints(raw["child_start"]).tolist(), unpack_ints(raw["children"]).tolist()
+            has_bw = unpack_ints(raw["has_backward"]).tolist()
+            if not (len(grad) == len(op) == len(has_bw) == n and len(start) == n + 1 and 0 <= root < max(n, 1)):
+                raise ValueError("the capture's columns do not fit together")
+            nodes = tuple(
+                map(
+                    Node,
+                    range(n),
+                    data,
+                    grad,
+                    [ops[k] for k in op],
+                    [labels.get(i, "") for i in range(n)],
+                    [tuple(kids[start[i] : start[i + 1]]) for i in range(n)],
+                    map(bool, has_bw),
+                )
+            )
+            steps = _replay(raw, n, root)
+        return cls(nodes, steps, root, str(raw.get("found", "")), bool(raw.get("whole")))
 
     def parents(self) -> list[list[int]]:
         """For each node, the nodes that use it (computed on demand)."""
@@ -79,6 +95,38 @@ class Walk:
             for child in node.children:
                 users[child].append(node.id)
         return users
+
+
+def _replay(raw: dict, n: int, root: int) -> tuple[Step, ...]:
+    """Each step's changes (before → after), replaying the watched grads from zeros (the root's 1)."""
+    where = unpack_ints(raw["watch_start"]).tolist()
+    watched, after = unpack_ints(raw["watch_node"]).tolist(), unpack_numbers(raw["watch_after"])
+    errors = {int(k): str(v) for k, v in raw["errors"].items()}
+    grads: list[Number] = [0.0] * n
+    if n:
+        grads[root] = 1.0
+    steps = []
+    for k, node in enumerate(unpack_ints(raw["step_node"]).tolist()):
+        changes = []
+        for j, now in zip(watched[where[k] : where[k + 1]], after[where[k] : where[k + 1]]):
+            before = grads[j]
+            if before != now and not (now != now and before != before):  # NaN stays NaN: no change
+                changes.append(Change(j, before, now))
+                grads[j] = now
+        steps.append(Step(node, tuple(changes), errors.get(k)))
+    return tuple(steps)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while a large walk's many small objects are made (they hold no cycles)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class GradCursor:
@@ -147,4 +195,8 @@ def capture_script(
     report = child.result if isinstance(child.result, dict) else {}
     if "problem" in report:
         return Shown(None, str(report["problem"]), child)
-    return Shown(Walk.from_json(report["capture"]), "", child)
+    try:
+        walk = Walk.from_json(report["capture"])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # garbled: the learner's code wrote on the channel?
+        return Shown(None, f"the capture could not be read ({type(exc).__name__}: {exc})", child)
+    return Shown(walk, "", child)

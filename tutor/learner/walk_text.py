@@ -62,20 +62,32 @@ def verdict(check: NodeCheck) -> str:
     return f"{mark} {check.status}: {check.note}"
 
 
+def step_lines(walk: Walk, check: NodeCheck) -> list[str]:
+    """A step as the show screen's panel and `--steps` both say it: heading, grad changes, verdict."""
+    step = walk.steps[check.step]
+    grad = num(check.upstream)
+    lines = [f"step {check.step + 1}: {heading(walk, step.node)}   (grad {grad})   {MARKS[check.status]}"]
+    lines += [f"    {line}" for line in change_lines(walk, step)]
+    if check.status != "right":
+        lines += [f"    {line}" if i == 0 else f"      {line}" for i, line in enumerate(verdict(check).splitlines())]
+    return lines
+
+
 def walk_lines(walk: Walk, checks: list[NodeCheck]) -> Iterator[str]:
     root = walk.nodes[walk.root]
     yield f"graph: {walk.found} — {len(walk.nodes):,} nodes, {len(walk.steps):,} _backward() calls"
     yield f"backward, the lecture's way: all grads set to 0, {root.name}.grad = 1, then each node's _backward()"
     yield "in reversed topological order (the grad a node has when its turn comes is its upstream grad):"
-    for step, check in zip(walk.steps, checks):
+    for check in checks:
         yield ""
-        grad = num(check.upstream)
-        yield f"step {check.step + 1}: {heading(walk, step.node)}   (grad {grad})   {MARKS[check.status]}"
-        for line in change_lines(walk, step):
-            yield f"    {line}"
-        if check.status != "right":
-            for i, line in enumerate(verdict(check).splitlines()):
-                yield f"    {line}" if i == 0 else f"      {line}"
+        yield from step_lines(walk, check)
+
+
+def counts(checks: list[NodeCheck]) -> str:
+    """`9 right, 1 wrong, 0 not checked`."""
+    wrong = sum(c.status == WRONG for c in checks)
+    unchecked = sum(c.status == NOT_CHECKED for c in checks)
+    return f"{len(checks) - wrong - unchecked:,} right, {wrong:,} wrong, {unchecked:,} not checked"
 
 
 def summary_lines(walk: Walk, checks: list[NodeCheck]) -> Iterator[str]:
@@ -85,11 +97,8 @@ def summary_lines(walk: Walk, checks: list[NodeCheck]) -> Iterator[str]:
         yield f"    {node.name}.grad = {num(node.grad)}"
     if len(leaves) > LEAVES_LISTED:
         yield f"    … {len(leaves) - LEAVES_LISTED:,} more"
-    wrong = [c for c in checks if c.status == WRONG]
-    unchecked = sum(c.status == NOT_CHECKED for c in checks)
-    right = len(checks) - len(wrong) - unchecked
-    yield f"{right:,} right, {len(wrong):,} wrong, {unchecked:,} not checked"
-    for check in wrong:
+    yield counts(checks)
+    for check in (c for c in checks if c.status == WRONG):
         first = check.note.splitlines()[0] if check.note else ""
         yield f"✗ {heading(walk, check.node)}  (op {check.op!r}): {first}"
 
