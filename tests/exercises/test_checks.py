@@ -86,7 +86,7 @@ def test_typical_mistake_is_caught(tmp_path: Path, name: str, old: str, new: str
 def test_wrong_tanh_derivative_marks_the_tanh_node(tmp_path: Path) -> None:
     result = _check(tmp_path, "03", _mutated("03", "(1 - t**2) * out.grad", "(1 + t**2) * out.grad"))
     assert [w.op for w in result.wrong] == ["tanh"]
-    assert result.failures[1].startswith("node t (tanh): m.grad got")
+    assert result.failures[1].startswith("node t (tanh): k.grad got")
 
 
 def test_missing_out_grad_marks_the_mul_node(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from textual.widgets import OptionList, Static, TextArea
 
 from lessons.exercises import by_name
 from tutor.exercises.screen import ExercisesScreen
-from tutor.exercises.walk_view import WalkTree
+from tutor.exercises.walk_view import SteppedWalk
 from tutor.exercises.workspace import lay_out
 
 
-def _label(tree: WalkTree, node_id: int) -> str:
+def _label(tree: SteppedWalk, node_id: int) -> str:
     return str(tree._shown_at[node_id].label)
 
 
@@ -41,20 +41,20 @@ async def test_failing_value_exercise_shows_the_learners_graph_with_the_wrong_no
         task = str(screen.query_one("#exercise-task", Static).content)
         assert "✗ a.grad after backward in L = (a*b + c) * f is" in task
         assert "node e (*)" in task
-        tree = screen.query_one("#exercise-walk", WalkTree)
+        tree = screen.query_one("#exercise-walk", SteppedWalk)
         assert tree.display and tree.region.height > 3
         walk = screen.results["01-value"].walk
         e = next(n.id for n in walk.nodes if n.label == "e")
-        assert "✗ WRONG e = " in _label(tree, e)
-        assert all("WRONG" not in _label(tree, n.id) for n in walk.nodes if n.id != e and n.id in tree._shown_at)
+        assert _label(tree, e).startswith("✗ e = ")
+        assert all("✗" not in _label(tree, n.id) for n in walk.nodes if n.id != e and n.id in tree._shown_at)
         # step the learner's own backward: L first, then d, then e (the wrong one)
         for _ in range(3):
             await pilot.press("n")
-        assert _label(tree, e).startswith("▶ ✗ WRONG")
+        assert _label(tree, e).startswith("» ✗ e = ")
         step = str(screen.query_one("#exercise-step", Static).content)
         assert step.startswith("step 3/3: e._backward()") and "✗ wrong" in step
         await pilot.press("p")
-        assert not _label(tree, e).startswith("▶")
+        assert _label(tree, e).startswith("✗ e = ")
 
 
 async def test_hints_one_at_a_time_are_recorded_in_progress(tmp_path: Path, make_app):

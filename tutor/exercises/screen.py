@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from lessons.exercises import EXERCISES, Exercise
 from tutor.exercises.checking import Result, check_exercise
 from tutor.exercises.messages import ExerciseChecked, HintShown
-from tutor.exercises.walk_view import WalkTree, step_text
+from tutor.exercises.walk_view import SteppedWalk
 from tutor.exercises.workspace import lay_out, status
 
 NOT_STARTED, CHECKING, FAILING, PASSING, UNCHECKED = "not started", "checking…", "failing", "passing", "not checked"
@@ -71,7 +71,7 @@ class ExercisesScreen(Screen):
             with Vertical(id="exercise-right"):
                 with VerticalScroll(id="exercise-task-box"):
                     yield Static("", id="exercise-task")
-                yield WalkTree(id="exercise-walk")
+                yield SteppedWalk(id="exercise-walk")
                 yield Static("", id="exercise-step")
                 yield TextArea.code_editor("", language="python", id="exercise-editor")
         yield Footer()
@@ -159,12 +159,12 @@ class ExercisesScreen(Screen):
             lines.append("[b]Reference solution:[/b]\n" + escape(exercise.solution))
         lines.append(f"[dim]{escape(str(self.folder / exercise.file_name))}[/dim]\n{escape(exercise.task)}")
         self.query_one("#exercise-task", Static).update("\n".join(lines))
-        tree = self.query_one("#exercise-walk", WalkTree)
+        tree = self.query_one("#exercise-walk", SteppedWalk)
         tree.display = exercise.graph and not self.editing
-        tree.show_walk(result.walk if result else None, result.checks if result else [])
+        tree.show_result(result.walk if result else None, result.checks if result else [])
         step = self.query_one("#exercise-step", Static)
         step.display = exercise.graph and not self.editing
-        step.update(escape(step_text(tree)))
+        step.update(escape(tree.words()))
         self.refresh_bindings()
 
     # -- checking --
@@ -223,9 +223,9 @@ class ExercisesScreen(Screen):
         self._show()
 
     def action_step(self, delta: int) -> None:
-        tree = self.query_one("#exercise-walk", WalkTree)
+        tree = self.query_one("#exercise-walk", SteppedWalk)
         tree.step(delta)
-        self.query_one("#exercise-step", Static).update(escape(step_text(tree)))
+        self.query_one("#exercise-step", Static).update(escape(tree.words()))
 
     def action_solution(self) -> None:
         self.showing_solution ^= {self.current}

@@ -18,10 +18,11 @@ HINTS = (
 )
 
 RECIPES = {
-    "L = tanh(x*w + b) * f": [
+    "L = tanh((x*w + b) / 4) * f": [
         ["n", "*", "x", "w"],
         ["m", "+", "n", "b"],
-        ["t", "tanh", "m", None],
+        ["k", "*", "m", 0.25],
+        ["t", "tanh", "k", None],
         ["L", "*", "t", "f"],
     ],
     "L = exp(x) * f": [["e", "exp", "x", None], ["L", "*", "e", "f"]],
@@ -42,12 +43,12 @@ RECIPES = {
     ],
 }
 RULES = {
-    "L = tanh(x*w + b) * f": {"x": "w · (1 - tanh²) · f", "b": "(1 - tanh²) · f"},
+    "L = tanh((x*w + b) / 4) * f": {"x": "w/4 · (1 - tanh²) · f", "b": "1/4 · (1 - tanh²) · f"},
     "L = exp(x) * f": {"x": "eˣ · f"},
     "L = x**3 * f + x**-1": {"x": "3x² · f - 1/x²"},
     "L = (x / w) * f": {"x": "f / w", "w": "-x·f / w²"},
 }
-WALKED = "L = tanh(x*w + b) * f"
+WALKED = "L = tanh((x*w + b) / 4) * f"
 
 
 def _leaves(inputs, recipe) -> dict:
