@@ -39,6 +39,8 @@ MISTAKES = [
     ("03", "(1 - t**2) * out.grad", "(1 + t**2) * out.grad", "1 - tanh²"),
     ("03", "self.grad += out.data * out.grad", "self.grad += out.data", "eˣ · f"),
     ("04", "(f(up) - f(down)) / (2 * h)", "(f(up) - f(xs)) / h", "central difference"),
+    ("04", "H = 1e-5", "H = 1e-1", "a good h?"),
+    ("04", "H = 1e-5", "H = 1e-13", "a good h?"),
     ("05", "return act.tanh()", "return act", "tanh in every layer"),
     ("06", "p.grad = 0.0", "pass", "are the grads set to zero before backward?"),
     ("07", "(1 - yi * si).relu()", "(1 - yi * si)", "relu(1 - y·score)"),

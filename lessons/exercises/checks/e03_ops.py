@@ -60,7 +60,7 @@ def inputs(rng) -> dict:
 
 
 def probe(learner, inputs: dict) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     for what, recipe in inputs["recipes"].items():
         try:
             env = build(learner.Value, _leaves(inputs, recipe), recipe)

@@ -43,14 +43,13 @@ def inputs(rng) -> dict:
 
 
 def probe(learner, inputs: dict) -> dict:
-    out = {"numerical": {}, "pairs": [], "check_right": {}, "check_wrong": {}}
+    out: dict[str, dict] = {"numerical": {}, "check_right": {}, "check_wrong": {}}
     for name, (f, grad) in FUNCTIONS.items():
         xs = inputs["points"][name]
         out["numerical"][name] = [float(g) for g in learner.numerical_grad(f, xs)]
         out["check_right"][name] = float(learner.grad_check(f, grad, xs))
         out["check_wrong"][name] = float(learner.grad_check(f, lambda x, g=grad: [2 * v for v in g(x)], xs))
-    out["pairs"] = [float(learner.relative_error(a, b)) for a, b in inputs["pairs"]]
-    return out
+    return {**out, "pairs": [float(learner.relative_error(a, b)) for a, b in inputs["pairs"]]}
 
 
 def _relative(a: float, b: float) -> float:

@@ -34,6 +34,7 @@ def probe(learner, inputs: dict) -> dict:
     P = learner.probabilities(np.array(N), inputs["smoothing"])
     strict = learner.probabilities(np.array(N), 0)
     rng = np.random.default_rng(inputs["seed"])
+    samples: list[str] | str
     try:
         samples = [str(learner.sample(np.array(strict), rng)) for _ in range(30)]
     except Exception as exc:  # reported after the counts, which say more

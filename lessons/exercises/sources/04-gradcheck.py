@@ -1,10 +1,10 @@
 """Exercise 04: numerical vs analytical gradients: a gradient check, and choosing h.
 
 Write:
-    numerical_grad(f, xs, h=...)  the partial derivatives of f at the point xs
+    numerical_grad(f, xs, h=H)    the partial derivatives of f at the point xs
                                   (a list of floats), one per input, by the
                                   central difference (f(x + h) - f(x - h)) / 2h.
-                                  Choose the default h: too big and the
+                                  Choose the default step H: too big and the
                                   formula's own error shows, too small and
                                   floating-point rounding does.
     relative_error(a, b)          |a - b| / max(|a|, |b|), and 0 when both are 0.
@@ -21,8 +21,16 @@ Check it with `python -m tutor exercises check . 04`.
 """
 
 
-# TODO: pick a default h (try 1e-1, 1e-5, 1e-12 and compare with the exact derivative)
-def numerical_grad(f, xs, h=1e-5):
+# TODO: choose H, the default step: try 1e-1, 1e-5 and 1e-12 against an exact derivative
+H = 1e-5
+# ELSE
+H = 1e-1
+# END
+
+
+def numerical_grad(f, xs, h=None):
+    h = H if h is None else h
+    # TODO: one central difference per input: nudge xs[i] up and down by h, the others fixed
     grads = []
     for i in range(len(xs)):
         up = list(xs)
@@ -32,7 +40,6 @@ def numerical_grad(f, xs, h=1e-5):
         grads.append((f(up) - f(down)) / (2 * h))
     return grads
     # ELSE
-def numerical_grad(f, xs, h=None):
     raise NotImplementedError("numerical_grad")
     # END
 
