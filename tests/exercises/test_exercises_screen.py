@@ -112,3 +112,30 @@ async def test_x_in_the_lesson_list_opens_the_exercises(tmp_path: Path, make_app
         await pilot.press("q")
         await pilot.pause()
         assert not isinstance(app.screen, ExercisesScreen)
+
+
+async def test_saving_with_another_editor_rechecks_through_the_watcher(tmp_path: Path, make_app):
+    import asyncio
+
+    from tutor.exercises.messages import ExerciseChecked
+
+    folder = tmp_path / "ex"
+    lay_out(folder)
+    verdicts: asyncio.Queue[ExerciseChecked] = asyncio.Queue()
+
+    def hook(message) -> None:
+        if isinstance(message, ExerciseChecked):
+            verdicts.put_nowait(message)
+
+    app = make_app(exercises=folder, data_dir=tmp_path / "data")
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        assert screen.statuses["02-backward"] == "not started"
+        assert await asyncio.to_thread(screen.watching.wait, 30)
+        (folder / "02-backward.py").write_text(by_name("02").solution, encoding="utf-8")  # as an editor saves
+        checked = await asyncio.wait_for(verdicts.get(), 30)  # a safety net; the verdict comes in well under 1 s
+        assert (checked.name, checked.passed) == ("02-backward", True)
+        await pilot.pause()
+        assert screen.statuses["02-backward"] == "passing"
+        assert str(screen.query_one("#exercise-list", OptionList).get_option_at_index(1).prompt) == "✓ 02-backward"

@@ -61,6 +61,7 @@ class ExercisesScreen(Screen):
         self.hints_shown: dict[str, int] = dict(hints or {})
         self.showing_solution: set[str] = set()
         self._stop = threading.Event()
+        self.watching = threading.Event()  # set once the folder is being watched
 
     # -- layout --
 
@@ -193,7 +194,10 @@ class ExercisesScreen(Screen):
         from watchfiles import watch
 
         names = {e.file_name: e for e in EXERCISES}
-        for changes in watch(self.folder, stop_event=self._stop, debounce=100, step=20, rust_timeout=500):
+        for changes in watch(
+            self.folder, stop_event=self._stop, debounce=100, step=20, rust_timeout=500, yield_on_timeout=True
+        ):
+            self.watching.set()
             changed = {names[Path(p).name] for _, p in changes if Path(p).name in names}
             if changed:
                 self.app.call_from_thread(self.run_checks, [e for e in EXERCISES if e in changed])
