@@ -52,9 +52,9 @@ def _code_refused(args: argparse.Namespace) -> str | None:
     """Why `--allow-code` cannot be honoured here (no working sandbox), or None."""
     if not getattr(args, "allow_code", False):
         return None
-    from tutor.learner.sandbox import Sandbox
+    from tutor.exercises.cli import sandbox_problem
 
-    why = Sandbox.available()
+    why = sandbox_problem()
     return f"tutor serve {args.serve_kind}: --allow-code needs a working sandbox, and {why}" if why else None
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_command", "run"]
+__all__ = ["add_command", "run", "sandbox_problem"]
 
 USAGE = """python -m tutor exercises [DIR]                         open the exercises screen
        python -m tutor exercises init [DIR] [--solved] [--force NAME]   lay the files out
@@ -36,6 +36,13 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("names", nargs="*", metavar="NAME", help="exercises to check, e.g. 03-ops or 3 (default: all)")
     parser.add_argument("--sandbox", action="store_true", help="run each check inside the bubblewrap sandbox")
     return parser
+
+
+def sandbox_problem() -> str | None:
+    """Why exercise checks cannot run in the bubblewrap sandbox here, or None when they can."""
+    from tutor.learner.sandbox import Sandbox
+
+    return Sandbox.available()
 
 
 def _usage_error(message: str) -> int:
@@ -104,7 +111,6 @@ def _init(folder: Path, options: argparse.Namespace) -> int:
 
 def _check(folder: Path, options: argparse.Namespace, data_dir: Path | None) -> int:
     from tutor.exercises.checking import check_many
-    from tutor.learner.sandbox import Sandbox
 
     if not folder.is_dir():
         return _usage_error(f"no folder {folder}; `python -m tutor exercises init {folder}` makes it")
@@ -112,7 +118,7 @@ def _check(folder: Path, options: argparse.Namespace, data_dir: Path | None) -> 
     if problem:
         return _usage_error(problem)
     if options.sandbox:
-        why = Sandbox.available()
+        why = sandbox_problem()
         if why:
             return _usage_error(f"--sandbox: {why}")
     results = check_many(picked, folder, sandbox=options.sandbox)
