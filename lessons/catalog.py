@@ -45,7 +45,8 @@ class Catalog:
 
 
 def _shipped_files() -> list[Path]:
-    return sorted(p for p in SHIPPED.glob("*/*.py") if not p.name.startswith("_"))
+    # lessons/exercises/ holds the build-it-yourself exercises (data and checks), not lessons
+    return sorted(p for p in SHIPPED.glob("*/*.py") if not p.name.startswith("_") and p.parent.name != "exercises")
 
 
 def _folder_files(folder: Path) -> list[Path]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from lessons.catalog import Catalog
 from lessons.runner import LessonRun
+from tutor.exercises.messages import ExerciseChecked, HintShown
 from tutor.progress import DONE, Progress
 from tutor.screens.browser import LessonBrowser
 
@@ -26,11 +29,18 @@ def default_theme() -> str:
 
 class TutorApp(App[None]):
     TITLE = "Backprop Tutor"
-    CSS_PATH = ["tutor.tcss", "playground.tcss"]
+    CSS_PATH = ["tutor.tcss", "playground.tcss", "exercises/exercises.tcss"]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
     def __init__(
-        self, catalog: Catalog, progress: Progress, *, lesson_id: str | None = None, theme: str | None = None
+        self,
+        catalog: Catalog,
+        progress: Progress,
+        *,
+        lesson_id: str | None = None,
+        theme: str | None = None,
+        exercises: Path | None = None,
+        code: str = "local",
     ) -> None:
         theme = theme or default_theme()
         # Under an ansi theme, let the terminal's own palette through; NO_COLOR then strips colour
@@ -42,10 +52,16 @@ class TutorApp(App[None]):
         self._theme_name = theme
         self._remembered: tuple[str, int] | None = None
         self.playground_history: list[str] = []  # the session's programs, kept across visits
+        self.exercises_dir = exercises  # the learner's exercise folder (None: ./backprop-exercises)
+        self.code = code  # learner code: "local" (a child process), "sandbox" (bubblewrap), "off" (classroom default)
+        self._open_exercises_first = exercises is not None
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
         self.push_screen(LessonBrowser())
+        if self._open_exercises_first:
+            self.action_open_exercises()
+            return
         if self.progress.notice:
             self.notify(self.progress.notice, title="Progress file", severity="warning", timeout=15)
         if self._start_lesson:
@@ -107,6 +123,34 @@ class TutorApp(App[None]):
         if not isinstance(self.screen, PlaygroundScreen):
             self.push_screen(PlaygroundScreen(history=self.playground_history))
 
+    # -- exercises --
+
+    def action_open_exercises(self) -> None:
+        from tutor.exercises.screen import ExercisesScreen
+        from tutor.exercises.workspace import DEFAULT_DIR
+
+        if self.code == "off":
+            self.notify("Exercises run your code: the teacher has not allowed that here (serve --allow-code).")
+            return
+        if not isinstance(self.screen, ExercisesScreen):
+            hints = {name: entry.get("hints_used", 0) for name, entry in self.progress.exercises.items()}
+            # in a classroom the workspace is the student's own data folder, the sandbox's only writable place
+            folder = self.exercises_dir or (
+                self.progress.path.parent / "exercises" if self.code == "sandbox" else DEFAULT_DIR
+            )
+            self.push_screen(
+                ExercisesScreen(folder, sandbox=self.code == "sandbox", watch=self.code == "local", hints=hints)
+            )
+
+    @on(ExerciseChecked)
+    def _exercise_checked(self, event: ExerciseChecked) -> None:
+        if event.passed:
+            self._save(partial(self.progress.exercise, passed=True), event.name)
+
+    @on(HintShown)
+    def _exercise_hint(self, event: HintShown) -> None:
+        self._save(partial(self.progress.exercise, hints_used=event.count), event.name)
+
     # -- command palette --
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -120,6 +164,9 @@ class TutorApp(App[None]):
 
         if isinstance(screen, PlaygroundScreen):
             yield from screen.get_system_commands()
+        yield SystemCommand(
+            "Exercises", "Build it yourself: Value, backward, an MLP, layers; checked", self.action_open_exercises
+        )
         yield SystemCommand("Engine source", "Read engine/value.py, the autograd engine itself", self._source)
         yield SystemCommand("Help", "Every key of the tutor", self._help)
 

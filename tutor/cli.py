@@ -19,6 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", metavar="DIR", type=Path, help="where progress is kept")
     parser.add_argument("--theme", metavar="NAME", help="a Textual theme, e.g. ansi-dark for 16-colour terminals")
+    parser.add_argument(
+        "--code",
+        choices=("local", "sandbox", "off"),
+        default="local",
+        help="how exercises run your code: a child process (local), in bubblewrap (sandbox), or not at all (off)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="list the lessons, one a line, and exit")
     check = sub.add_parser("check", help="run every step of every lesson headlessly; exit 1 on any problem")
@@ -31,10 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
     from tutor.classroom.cli import add_commands
+    from tutor.exercises.cli import add_command as add_exercises
     from tutor.learner.show_cli import add_command as add_show
 
     add_commands(sub)
     add_show(sub)
+    add_exercises(sub)
     return parser
 
 
@@ -48,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.learner.show_cli import run as run_show
 
         return run_show(args)
+    if args.command == "exercises":
+        from tutor.exercises.cli import run as run_exercises
+
+        return run_exercises(args)
     if args.command == "play":
         from tutor.playground.cli import run_play
 
@@ -89,7 +101,7 @@ def needs_terminal() -> str | None:
     return None
 
 
-def run_app(catalog, args: argparse.Namespace) -> int:
+def run_app(catalog, args: argparse.Namespace, exercises: Path | None = None) -> int:
     from tutor.app import TutorApp
     from tutor.progress import Progress, default_data_dir
 
@@ -112,5 +124,5 @@ def run_app(catalog, args: argparse.Namespace) -> int:
         )
         return 2
     progress = Progress.load(args.data_dir or default_data_dir())
-    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme).run()
+    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme, exercises=exercises, code=args.code).run()
     return 0

@@ -175,11 +175,12 @@ class Progress:
         entry["status"] = DONE
         self.save()
 
-    def exercise(self, exercise_id: str, passed: bool, hints_used: int) -> None:
-        """Record an exercise's result: passed once stays passed; the most hints used counts."""
+    def exercise(self, exercise_id: str, passed: bool | None = None, hints_used: int | None = None) -> None:
+        """Record an exercise's check result or hints shown: passed once stays passed; the most hints used counts."""
         entry = self.exercises.setdefault(exercise_id, {"passed": False, "hints_used": 0})
-        entry["passed"] = entry["passed"] or passed
-        entry["hints_used"] = max(entry["hints_used"], hints_used)
+        entry["passed"] = bool(entry.get("passed")) or bool(passed)
+        if hints_used is not None:
+            entry["hints_used"] = max(entry.get("hints_used", 0), hints_used)
         self.save()
 
     def reset(self, lesson_id: str) -> None:

@@ -40,6 +40,24 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _allow_code_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-code",
+        action="store_true",
+        help="let students run exercise code, each run inside a bubblewrap sandbox (refuses to start without one)",
+    )
+
+
+def _code_refused(args: argparse.Namespace) -> str | None:
+    """Why `--allow-code` cannot be honoured here (no working sandbox), or None."""
+    if not getattr(args, "allow_code", False):
+        return None
+    from tutor.exercises.cli import sandbox_problem
+
+    why = sandbox_problem()
+    return f"tutor serve {args.serve_kind}: --allow-code needs a working sandbox, and {why}" if why else None
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add `serve {ssh,web}` and `class` to the tutor's command line."""
     serve = subparsers.add_parser("serve", help="serve the tutor to a class (over SSH or to browsers)")
@@ -69,6 +87,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="close a session after this long without a key press (default 1800; 0: never)",
     )
     _data_dir_option(ssh)
+    _allow_code_option(ssh)
 
     web = kinds.add_parser(
         "web",
@@ -87,6 +106,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "(the public address behind a proxy; repeatable)",
     )
     _data_dir_option(web)
+    _allow_code_option(web)
 
     klass = subparsers.add_parser("class", help="the teacher's view: each student, their lesson and what they finished")
     _data_dir_option(klass)
@@ -96,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
     """Run `serve ssh`, `serve web` or `class`; the exit status."""
     if args.command == "class":
         return _run_class(args)
+    refused = _code_refused(args)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     if args.serve_kind == "ssh":
         return _run_ssh(args)
     return _run_web(args)
@@ -118,6 +142,7 @@ def _tutor_args(args: argparse.Namespace) -> list[str]:
         extra += ["--lessons", str(Path(folder).resolve())]
     if getattr(args, "theme", None):
         extra += ["--theme", args.theme]
+    extra += ["--code", "sandbox" if getattr(args, "allow_code", False) else "off"]
     return extra
 
 

@@ -26,6 +26,7 @@ class Student:
     step: int | None = None  # 0-based, as stored
     lesson_done: bool = False
     completed: list[str] = field(default_factory=list)  # lesson ids
+    exercises_passed: int = 0  # build-it-yourself exercises passed
     last_seen: float = 0.0
     problem: str = ""  # why the progress could not be read
 
@@ -43,6 +44,9 @@ def read_student(folder: Path) -> Student:
         return student
     lessons: dict[str, dict[str, Any]] = raw["lessons"]
     student.completed = [lesson_id for lesson_id, entry in lessons.items() if entry.get("status") == DONE]
+    exercises = raw.get("exercises")
+    if isinstance(exercises, dict):
+        student.exercises_passed = sum(isinstance(e, dict) and e.get("passed") is True for e in exercises.values())
     last = raw.get("last_lesson")
     if last:
         entry = lessons.get(last, {})
@@ -79,18 +83,19 @@ def format_table(students: list[Student], catalog: Catalog) -> str:
     titles = {lesson.id: lesson.title for lesson in catalog.lessons}
     order = {lesson.id: i for i, lesson in enumerate(catalog.lessons)}
     total = len(catalog.lessons)
-    header = ("STUDENT", "LESSON", "STEP", "DONE", "COMPLETED", "LAST SEEN")
+    header = ("STUDENT", "LESSON", "STEP", "DONE", "COMPLETED", "EXERCISES", "LAST SEEN")
     rows: list[tuple[str, ...]] = []
     for s in students:
         seen = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.last_seen)) if s.last_seen else "-"
         if s.problem:
-            rows.append((s.name, f"! {s.problem}", "", "", "", seen))
+            rows.append((s.name, f"! {s.problem}", "", "", "", "", seen))
             continue
         lesson = _clip(titles.get(s.lesson, s.lesson), 40) if s.lesson else "-"
         step = "done" if s.lesson_done else (str(s.step + 1) if s.step is not None else "-")
         done = sorted(s.completed, key=lambda i: (order.get(i, total), i))
         known = sum(1 for i in done if i in order)
-        rows.append((s.name, lesson, step, f"{known}/{total}", _clip(", ".join(done) or "-", 48), seen))
+        passed = str(s.exercises_passed)
+        rows.append((s.name, lesson, step, f"{known}/{total}", _clip(", ".join(done) or "-", 48), passed, seen))
     # A damaged row's message runs across the columns after the name: it does not set their widths.
     widths = [len(h) for h in header]
     for row in rows:
@@ -100,7 +105,7 @@ def format_table(students: list[Student], catalog: Catalog) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     for row in rows:
         if row[1].startswith("! "):
-            lines.append(f"{row[0].ljust(widths[0])}  {row[1]}  (last seen {row[5]})")
+            lines.append(f"{row[0].ljust(widths[0])}  {row[1]}  (last seen {row[6]})")
         else:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)

@@ -29,6 +29,7 @@ class LessonBrowser(Screen):
         Binding("k", "move(-1)", "Up", show=False),
         Binding("enter", "open", "Open", show=False),
         Binding("g", "app.open_playground", "Playground"),
+        Binding("x", "app.open_exercises", "Exercises"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
     ]

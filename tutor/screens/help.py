@@ -14,6 +14,7 @@ KEYS = """\
 [b]Lesson browser[/b]
   ↑ ↓  j k      move
   Enter         open the lesson
+  x             the exercises (build it yourself)
   q             quit
 
 [b]In a lesson[/b]
@@ -32,6 +33,11 @@ KEYS = """\
   Enter         run the program          ↑ ↓     earlier programs
   b  f          step backward / forward  n p e   next, back, end
   c             gradient check           i Tab   back to the program box
+
+[b]Exercises[/b] (x in the lesson browser)
+  c             check the exercise       h       the next hint
+  n p           step your backward       s       the solution, once passed
+  e             edit in the tutor        ctrl+s  save and check   ctrl+x  close the editor
 
 [b]Anywhere[/b]
   ctrl+p        command palette: lessons, themes, actions
