@@ -31,6 +31,19 @@ NOT_STARTED, CHECKING, FAILING, PASSING, UNCHECKED = "not started", "checking…
 MARKS = {NOT_STARTED: "·", CHECKING: "…", FAILING: "✗", PASSING: "✓", UNCHECKED: "?"}
 
 
+def reflow(text: str) -> str:
+    """A docstring's prose joined into paragraphs, so the screen wraps it at its own width;
+    indented lines (code, tables) are kept as they are."""
+    out: list[str] = []
+    for line in text.splitlines():
+        prose = line.strip() and not line.startswith((" ", "\t"))
+        if prose and out and out[-1].strip() and not out[-1].startswith((" ", "\t")):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 class ExercisesScreen(Screen):
     """One folder of exercises; `passed` names exercises passed before (from the progress file)."""
 
@@ -148,7 +161,7 @@ class ExercisesScreen(Screen):
         exercise = self.exercise
         state = self.statuses.get(exercise.name, NOT_STARTED)
         result = self.results.get(exercise.name)
-        lines = [f"[b]{escape(exercise.name)}: {escape(exercise.title)}[/b]  ({MARKS[state]} {state})"]
+        lines = [f"[b]{escape(exercise.name)}: {escape(exercise.title)}[/b]", f"{MARKS[state]} {state}"]
         if result is not None and not result.passed:
             lines += [f"✗ {escape(line)}" for line in result.failures[:2]]
         elif result is not None:
@@ -158,13 +171,15 @@ class ExercisesScreen(Screen):
             lines.append(f"[b]Hint {i}/3:[/b] {escape(hint)}")
         if exercise.name in self.showing_solution:
             lines.append("[b]Reference solution:[/b]\n" + escape(exercise.solution))
-        lines.append(f"[dim]{escape(str(self.folder / exercise.file_name))}[/dim]\n{escape(exercise.task)}")
+        lines.append(f"[dim]{escape(str(self.folder / exercise.file_name))}[/dim]\n{escape(reflow(exercise.task))}")
         self.query_one("#exercise-task", Static).update("\n".join(lines))
         tree = self.query_one("#exercise-walk", SteppedWalk)
-        tree.display = exercise.graph and not self.editing
+        walk = exercise.graph and not self.editing and result is not None and result.walk is not None
+        self.query_one("#exercise-right").set_class(not walk, "-no-walk")  # the task takes the room
+        tree.display = walk
         tree.show_result(result.walk if result else None, result.checks if result else [])
         step = self.query_one("#exercise-step", Static)
-        step.display = exercise.graph and not self.editing
+        step.display = walk
         step.update(escape(tree.words()))
         self.refresh_bindings()
 
