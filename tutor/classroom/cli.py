@@ -87,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     """Run `serve ssh`, `serve web` or `class`; the exit status."""
     if args.command == "class":
         return _run_class(args)
+    if not 1 <= args.port <= 65535:
+        print(f"tutor serve {args.serve_kind}: --port {args.port} is not a TCP port (1 to 65535)", file=sys.stderr)
+        return 2
     if args.serve_kind == "ssh":
         return _run_ssh(args)
     return _run_web(args)
@@ -110,6 +113,24 @@ def _tutor_args(args: argparse.Namespace) -> list[str]:
     if getattr(args, "theme", None):
         extra += ["--theme", args.theme]
     return extra
+
+
+def _cannot_listen(kind: str, host: str, port: int, exc: OSError) -> str:
+    """One line saying why a server cannot listen on host:port (exit status 2)."""
+    import errno
+
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is in use (another server?); choose another with --port"
+    elif exc.errno == errno.EACCES:
+        why = f"no permission to use port {port} (below 1024 needs root); choose another with --port"
+    elif exc.errno == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine; check --host"
+    elif isinstance(exc, OSError) and type(exc).__name__ == "gaierror":
+        why = f"{host!r} is not a valid address or host name; check --host"
+    else:
+        why = exc.strerror or str(exc)
+    return f"tutor serve {kind}: cannot listen on {where}: {why}"
 
 
 def _setup_logging() -> None:
@@ -215,7 +236,10 @@ async def _serve_ssh(config: ServerConfig) -> int:
     server = ClassroomServer(config)
     try:
         await server.start()
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        print(_cannot_listen("ssh", config.host, config.port, exc), file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"tutor serve ssh: cannot start on {config.host}:{config.port}: {exc}", file=sys.stderr)
         return 1
     _announce_ssh(server)
@@ -281,8 +305,8 @@ async def _serve_web(server: ClassroomWebServer) -> int:
     try:
         await server.start()
     except OSError as exc:
-        print(f"tutor serve web: cannot start on {server.host}:{server.port}: {exc}", file=sys.stderr)
-        return 1
+        print(_cannot_listen("web", server.host, server.port, exc), file=sys.stderr)
+        return 2
     announce(server)
     await _until_stopped()
     print("\nStopping…", flush=True)

@@ -3,8 +3,10 @@
 The server holds the PTY's master end; the child gets the slave end as its stdin,
 stdout and stderr, in a new session and process group. Output is handed to a
 callback as it arrives (reading pauses while the consumer is full), input is
-written without ever blocking the event loop, and `terminate()` ends the whole
-process group and reaps it, so no session leaves a process behind.
+written without ever blocking the event loop into a bounded buffer (`write()`
+says when it is full, and `on_input_drained` when the child has caught up, so
+the producer can pause), and `terminate()` ends the whole process group and
+reaps it, so no session leaves a process behind.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import struct
 import termios
 from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["RESET_TERMINAL", "PtyProcess", "set_window_size"]
+__all__ = ["INPUT_LIMIT", "RESET_TERMINAL", "PtyProcess", "set_window_size"]
+
+INPUT_LIMIT = 64 * 1024  # bytes of input held for a child that is slow to read: far more than anyone types
 
 # What a full-screen app turns on and a killed one leaves on: the alternate screen,
 # mouse reporting, bracketed paste, focus events, the kitty keyboard protocol, a hidden cursor.
@@ -46,6 +50,7 @@ class PtyProcess:
         size: tuple[int, int] = (80, 24),
         on_output: Callable[[bytes], object],
         on_exit: Callable[[int], object],
+        on_input_drained: Callable[[], object] | None = None,
     ) -> None:
         self.argv = list(argv)
         self.env = dict(env)
@@ -53,10 +58,12 @@ class PtyProcess:
         self.size = size
         self._on_output = on_output
         self._on_exit = on_exit
+        self._on_input_drained = on_input_drained
         self._loop = asyncio.get_running_loop()
         self._master = -1
         self._proc: asyncio.subprocess.Process | None = None
-        self._pending = bytearray()  # input the PTY could not take yet
+        self._pending = bytearray()  # input the PTY could not take yet, at most INPUT_LIMIT (+ one write)
+        self._input_full = False
         self._reading = False
         self._paused = False
         self._output_closed = asyncio.Event()
@@ -150,14 +157,26 @@ class PtyProcess:
 
     # -- input --
 
-    def write(self, data: bytes) -> None:
-        """Send input to the child (what the user typed); never blocks."""
+    @property
+    def pending_input(self) -> int:
+        """Bytes of input waiting for the child to read them."""
+        return len(self._pending)
+
+    def write(self, data: bytes) -> bool:
+        """Send input to the child (what the user typed); never blocks.
+
+        False when the buffer is full: the caller should stop sending until
+        `on_input_drained` is called.
+        """
         if self._master < 0 or not self.running:
-            return
+            return True
         had_pending = bool(self._pending)
         self._pending += data
         if not had_pending:
             self._flush()
+        if len(self._pending) >= INPUT_LIMIT:
+            self._input_full = True
+        return not self._input_full
 
     def _flush(self) -> None:
         if self._master < 0:
@@ -175,6 +194,10 @@ class PtyProcess:
             self._loop.add_writer(self._master, self._flush)
         else:
             self._loop.remove_writer(self._master)
+        if self._input_full and len(self._pending) < INPUT_LIMIT // 2:
+            self._input_full = False
+            if self._on_input_drained is not None:
+                self._on_input_drained()
 
     def resize(self, cols: int, rows: int) -> None:
         """Set the PTY's size and tell the child (SIGWINCH) to redraw."""
