@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -51,7 +52,7 @@ class Flooder(Terminal):
 
 
 def _rss_kib() -> int:
-    for line in open("/proc/self/status").read().splitlines():  # the server runs in this process
+    for line in Path("/proc/self/status").read_text().splitlines():  # the server runs in this process
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise KeyError("VmRSS")
@@ -193,7 +194,7 @@ async def test_five_failed_tries_close_the_connection(classroom, caplog):
     with pytest.raises((asyncssh.PermissionDenied, asyncssh.ConnectionLost, asyncssh.DisconnectError)):
         await classroom.connect("ana", client_keys=[*wrong, classroom.client_key])  # the right key comes too late
     assert "after 5 failed logins" in caplog.text
-    conn = await classroom.connect("ana", client_keys=wrong[:4] + [classroom.client_key])  # 4 wrong: still fine
+    conn = await classroom.connect("ana", client_keys=[*wrong[:4], classroom.client_key])  # 4 wrong: still fine
     conn.close()
 
 
