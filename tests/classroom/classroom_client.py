@@ -24,6 +24,7 @@ class Terminal(asyncssh.SSHClientSession):
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.chan: asyncssh.SSHClientChannel | None = None
+        self.raw = bytearray()  # every byte received, escape sequences and all
         self.closed = asyncio.Event()
         self._changed = asyncio.Event()
 
@@ -31,6 +32,7 @@ class Terminal(asyncssh.SSHClientSession):
         self.chan = chan
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
+        self.raw += data
         self.stream.feed(data)
         self._changed.set()
 

@@ -17,6 +17,7 @@ import pytest
 from classroom_client import Terminal
 
 from tutor.classroom.ssh_server import Auth, ClassroomServer, ServerConfig
+from tutor.classroom.zygote import Zygote
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +64,17 @@ class Classroom:
         return next(s for s in self.server.sessions if s.name == user)
 
 
+@pytest.fixture(scope="session")
+def zygote() -> Iterator[Zygote]:
+    """One zygote for the whole run, as a server keeps one for all its sessions (it takes a second to start)."""
+    shared = Zygote.launch()
+    yield shared
+    shared.close_now()
+
+
 @pytest.fixture
 async def classroom_factory(
-    tmp_path: Path, client_key: asyncssh.SSHKey, authorized_keys: Path
+    tmp_path: Path, client_key: asyncssh.SSHKey, authorized_keys: Path, zygote: Zygote
 ) -> AsyncIterator[Callable[..., asyncio.Future]]:
     """`await classroom_factory(auth=..., max_sessions=...)`: a started server, closed after the test."""
     started: list[Classroom] = []
@@ -78,7 +87,7 @@ async def classroom_factory(
             failed_login_delay=0.05,
             **options,
         )
-        server = ClassroomServer(config)
+        server = ClassroomServer(config, zygote=zygote if config.zygote else None)
         await server.start()
         room = Classroom(server, client_key)
         started.append(room)

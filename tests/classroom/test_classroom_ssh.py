@@ -56,17 +56,27 @@ async def test_resize_reaches_the_tutor(classroom):
     await term.wait_for(LESSON_TITLE)
 
 
-async def test_the_tutor_gets_the_clients_term_and_a_clean_environment(classroom, monkeypatch):
+@pytest.mark.parametrize("use_zygote", [True, False], ids=["zygote", "fresh-process"])
+async def test_the_tutor_gets_the_clients_term_and_a_clean_environment(classroom_factory, monkeypatch, use_zygote):
     monkeypatch.setenv("TUTOR_CLASS_PASSWORD", "secret")
-    _, term = await classroom.open("ana", term="xterm-16color")
+    room = await classroom_factory(zygote=use_zygote)
+    assert (room.server.zygote is not None) == use_zygote
+    _, term = await room.open("ana", term="xterm-16color")
+    _, ben = await room.open("ben", term="xterm-256color")
     await term.wait_for(BROWSER_TITLE)
-    pid = classroom.session_of("ana").child.pid
-    environ = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
-    env = dict(item.split("=", 1) for item in environ if "=" in item)
-    assert env["TERM"] == "xterm-16color"
-    assert "TUTOR_CLASS_PASSWORD" not in env
-    assert "COLORTERM" not in env
-    assert os.readlink(f"/proc/{pid}/cwd") == str(classroom.server.config.data_dir / "users" / "ana")
+    await ben.wait_for(BROWSER_TITLE)
+    # The tutor draws for the terminal it was told of: 16 colours for one, 256 for the other.
+    assert b"\x1b[38;5;" not in term.raw and b"\x1b[38;2;" not in term.raw and b"\x1b[3" in term.raw
+    assert b"\x1b[38;5;" in ben.raw or b"\x1b[38;2;" in ben.raw
+    pid = room.session_of("ana").child.pid
+    processes = [pid] + ([room.server.zygote.process.pid] if use_zygote else [])
+    for process in processes:  # nothing of the server's environment reaches a tutor
+        environ = Path(f"/proc/{process}/environ").read_bytes()
+        assert b"TUTOR_CLASS_PASSWORD" not in environ and b"secret" not in environ
+        assert b"COLORTERM" not in environ
+    if not use_zygote:  # a forked child keeps its parent's /proc environ: only a fresh process shows its own
+        assert b"TERM=xterm-16color\0" in Path(f"/proc/{pid}/environ").read_bytes()
+    assert os.readlink(f"/proc/{pid}/cwd") == str(room.server.config.data_dir / "users" / "ana")
 
 
 async def test_progress_is_kept_per_user_and_a_reconnect_resumes(classroom):

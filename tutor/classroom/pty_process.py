@@ -19,9 +19,10 @@ import os
 import signal
 import struct
 import termios
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
-__all__ = ["INPUT_LIMIT", "RESET_TERMINAL", "PtyProcess", "set_window_size"]
+__all__ = ["INPUT_LIMIT", "RESET_TERMINAL", "Child", "PtyProcess", "set_window_size"]
 
 INPUT_LIMIT = 64 * 1024  # bytes of input held for a child that is slow to read: far more than anyone types
 
@@ -31,6 +32,15 @@ RESET_TERMINAL = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?1004l\x1b[?2004l"
     b"\x1b[<u\x1b[0m\x1b[?25h\x1b[?1049l\r\n"
 )
+
+
+class Child(Protocol):
+    """A started process, as `PtyProcess` needs it: an asyncio subprocess, or a child of the zygote."""
+
+    pid: int
+    returncode: int | None
+
+    async def wait(self) -> int: ...
 
 
 def set_window_size(fd: int, cols: int, rows: int) -> None:
@@ -51,7 +61,9 @@ class PtyProcess:
         on_output: Callable[[bytes], object],
         on_exit: Callable[[int], object],
         on_input_drained: Callable[[], object] | None = None,
+        spawn: Callable[[int], Awaitable[Child]] | None = None,
     ) -> None:
+        """`spawn(slave_fd)` starts the child on the terminal (in a new session); by default `argv` is run."""
         self.argv = list(argv)
         self.env = dict(env)
         self.cwd = cwd
@@ -59,9 +71,10 @@ class PtyProcess:
         self._on_output = on_output
         self._on_exit = on_exit
         self._on_input_drained = on_input_drained
+        self._spawn = spawn or self._exec
         self._loop = asyncio.get_running_loop()
         self._master = -1
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: Child | None = None
         self._pending = bytearray()  # input the PTY could not take yet, at most INPUT_LIMIT (+ one write)
         self._input_full = False
         self._reading = False
@@ -84,15 +97,7 @@ class PtyProcess:
         try:
             set_window_size(slave, *self.size)
             os.set_blocking(master, False)
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=self.env,
-                cwd=self.cwd,
-                start_new_session=True,  # its own session and process group: killpg reaches all of it
-            )
+            self._proc = await self._spawn(slave)
         except BaseException:
             os.close(master)
             raise
@@ -101,6 +106,17 @@ class PtyProcess:
         self._master = master
         self._start_reading()
         self._waiter = self._loop.create_task(self._wait())  # kept: the loop holds tasks only weakly
+
+    async def _exec(self, slave: int) -> Child:
+        return await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=self.env,
+            cwd=self.cwd,
+            start_new_session=True,  # its own session and process group: killpg reaches all of it
+        )
 
     # -- output --
 

@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,8 +41,9 @@ from tutor.classroom.login_limits import (
     PreLoginGate,
     raise_open_file_limit,
 )
-from tutor.classroom.pty_process import RESET_TERMINAL, PtyProcess
+from tutor.classroom.pty_process import RESET_TERMINAL, Child, PtyProcess
 from tutor.classroom.users import InvalidUserName, user_dir, user_name
+from tutor.classroom.zygote import Zygote
 
 __all__ = ["HOST_KEY_FILE", "Auth", "ClassroomServer", "ServerConfig", "TutorSession", "load_or_create_host_key"]
 
@@ -106,6 +107,7 @@ class ServerConfig:
     max_unauthenticated: int = 200  # connections not logged in yet; more push out the oldest
     max_unauthenticated_per_address: int = 50  # ... from one address; more are refused
     max_per_address: int = 0  # sessions from one address (0: no limit)
+    zygote: bool = True  # fork tutors from a pre-started one (quick starts, shared memory); False: start each anew
 
 
 def load_or_create_host_key(data_dir: Path) -> tuple[asyncssh.SSHKey, Path, bool]:
@@ -160,7 +162,8 @@ class _AuthorizedKeysFile:
 class ClassroomServer:
     """The SSH server: accepts students, runs one tutor per session, keeps count."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, zygote: Zygote | None = None) -> None:
+        """`zygote`: one already running to share (tests); by default the server starts its own."""
         self.config = config
         self.sessions: set[TutorSession] = set()
         self.host_key: asyncssh.SSHKey | None = None
@@ -173,6 +176,8 @@ class ClassroomServer:
         self.failed_logins = FailedLogins(config.failed_login_delay, config.failed_login_most_delay)
         self.complaints = OncePerInterval(log)
         self.fd_limit = 1024
+        self.zygote: Zygote | None = zygote
+        self._own_zygote = zygote is None
         self.closing = False
 
     @property
@@ -193,6 +198,11 @@ class ClassroomServer:
         self.host_key, self.host_key_path, self.host_key_created = load_or_create_host_key(config.data_dir)
         (Path(config.data_dir) / "users").mkdir(mode=0o700, parents=True, exist_ok=True)
         self.fd_limit = raise_open_file_limit()
+        if config.zygote and self.zygote is None:
+            try:
+                self.zygote = await Zygote.start(config.python, self.child_env("tutor", Path(config.data_dir), "", {}))
+            except (TimeoutError, OSError, RuntimeError) as exc:
+                log.warning("no zygote (%s): every tutor starts from scratch, slower", exc)
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(self._loop_exception)
         self._acceptor = await asyncssh.create_server(
@@ -237,6 +247,8 @@ class ClassroomServer:
         if self._acceptor is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._acceptor.wait_closed(), 5)
+        if self.zygote is not None and self._own_zygote:
+            await self.zygote.close()
 
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         """Out of file descriptors (asyncio pauses accepting for a second): one line a minute, no traceback each."""
@@ -265,8 +277,22 @@ class ClassroomServer:
             log.error("cannot read %s (%s): no key logins until it is fixed", self._authorized_keys.path, exc)
             return None
 
+    def tutor_args(self, data_dir: Path) -> list[str]:
+        """The arguments of one student's tutor (`python -m tutor ARGS`)."""
+        return ["--data-dir", str(data_dir), *self.config.tutor_args]
+
     def child_argv(self, data_dir: Path) -> list[str]:
-        return [self.config.python, "-m", "tutor.classroom.child", "--data-dir", str(data_dir), *self.config.tutor_args]
+        return [self.config.python, "-m", "tutor.classroom.child", *self.tutor_args(data_dir)]
+
+    def spawner(self, data_dir: Path, env: dict[str, str]) -> Callable[[int], Awaitable[Child]] | None:
+        """How to start a tutor on a terminal: forked by the zygote while it runs, else None (a fresh process)."""
+        zygote = self.zygote if self.config.zygote else None
+        if zygote is None or not zygote.alive:
+            if zygote is not None:
+                self.complaints.warning("the zygote has stopped: tutors start from scratch, slower")
+            return None
+        args = self.tutor_args(data_dir)
+        return lambda fd: zygote.spawn(args, env=env, cwd=data_dir, fds=(fd, fd, fd))
 
     def child_env(self, name: str, home: Path, term: str, client_env: dict[str, str]) -> dict[str, str]:
         """A small, clean environment: nothing of the server's (its password, say) reaches a student."""
@@ -527,6 +553,7 @@ class TutorSession(asyncssh.SSHServerSession):
                 on_output=self._child_output,
                 on_exit=self._child_exited,
                 on_input_drained=self._input_drained,
+                spawn=self.server.spawner(home, env),
             )
             await self.child.start()
         except OSError as exc:
