@@ -1,0 +1,67 @@
+"""Sessions forked from the zygote: quick, and never left behind, even when the server is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import asyncssh
+from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+async def wait_gone(pid: int, timeout: float = 10) -> None:
+    """Wait until process `pid` has exited (a pidfd becomes readable then: no polling)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    gone = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(fd, gone.set)
+    try:
+        await asyncio.wait_for(gone.wait(), timeout)
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+
+
+async def test_sessions_are_forked_by_the_zygote_in_their_own_session(classroom):
+    _, term = await classroom.open("ana")
+    await term.wait_for(BROWSER_TITLE)
+    pid = classroom.session_of("ana").child.pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(fields[1]) == classroom.server.zygote.process.pid  # its parent is the zygote
+    assert int(fields[2]) == pid and int(fields[3]) == pid  # leader of its own group and session
+    term.type("\r")
+    await term.wait_for(LESSON_TITLE)
+
+
+async def test_killing_the_server_with_sigkill_leaves_no_tutor_behind(server_process_factory):
+    server = server_process_factory()
+    conn = await asyncssh.connect(
+        "127.0.0.1", server.port, username="ana", known_hosts=None, agent_path=None, client_keys=[]
+    )
+    _, term = await conn.create_session(lambda: Terminal(), term_type="xterm", term_size=(80, 24), encoding=None)
+    await term.wait_for(BROWSER_TITLE)
+    (zygote,) = children_of(server.pid)
+    (tutor,) = children_of(zygote)
+
+    server.proc.send_signal(signal.SIGKILL)
+    await asyncio.gather(wait_gone(zygote), wait_gone(tutor))
+    await term.wait_closed()
+    conn.close()
