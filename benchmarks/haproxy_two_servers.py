@@ -52,11 +52,13 @@ defaults
 
 frontend tutor
     bind 127.0.0.1:{port}
+    tcp-request connection track-sc0 src table tutors
+    tcp-request connection reject if {{ sc0_conn_cur gt 20 }}
     default_backend tutors
 
 backend tutors
     balance leastconn
-    stick-table type ip size 100k expire 12h
+    stick-table type ip size 100k expire 12h store conn_cur
     stick on src
 {servers}
 """

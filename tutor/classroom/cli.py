@@ -62,6 +62,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     auth.add_argument("--open", action="store_true", help="no login at all (a trusted lab network only)")
     ssh.add_argument("--max-sessions", type=int, default=40, metavar="N", help="most students at once (default 40)")
     ssh.add_argument(
+        "--max-per-address",
+        type=int,
+        default=0,
+        metavar="N",
+        help="most sessions from one network address (default: no limit; not behind NAT or a proxy)",
+    )
+    ssh.add_argument(
         "--idle-timeout",
         type=float,
         default=1800,
@@ -215,12 +222,16 @@ def _run_ssh(args: argparse.Namespace) -> int:
     if args.max_sessions < 1:
         print("tutor serve ssh: --max-sessions must be at least 1", file=sys.stderr)
         return 2
+    if args.max_per_address < 0:
+        print("tutor serve ssh: --max-per-address must be 0 (no limit) or more", file=sys.stderr)
+        return 2
     config = ServerConfig(
         data_dir=_server_dir(args),
         auth=auth,
         host=args.host,
         port=args.port,
         max_sessions=args.max_sessions,
+        max_per_address=args.max_per_address,
         idle_timeout=max(args.idle_timeout, 0),
         tutor_args=_tutor_args(args),
     )
