@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from pathlib import Path
 
+import pytest
 from helpers import open_from_browser
 
-from tutor.progress import DONE, IN_PROGRESS, Progress
+from tutor.progress import DONE, IN_PROGRESS, LOCK_NAME, Progress
 from tutor.screens.browser import LessonBrowser
 from tutor.screens.lesson import LessonScreen
 from tutor.screens.resume import ResumeScreen
@@ -17,7 +20,7 @@ def test_progress_round_trips_and_writes_atomically(tmp_path):
     progress.at_step("chain-rule", 3)
     progress.quiz("chain-rule", 2, tries=1, solved=True)
     progress.done("two-moons")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json"]  # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME, "progress.json"]  # no temporary files left
     again = Progress.load(tmp_path)
     assert again.status("chain-rule") == IN_PROGRESS and again.step("chain-rule") == 3
     assert again.lessons["chain-rule"]["quizzes"]["2"] == {"tries": 1, "solved": True}
@@ -41,6 +44,99 @@ def test_a_file_of_the_wrong_shape_is_moved_aside_too(tmp_path):
     (tmp_path / "progress.json").write_text(json.dumps({"version": 1, "lessons": {"x": {"status": 5}}}))
     progress = Progress.load(tmp_path)
     assert progress.notice and progress.lessons == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"[" * 3000, "nested too deep"),
+        (b"\x00\xff\xfe\x89PNG binary", "not UTF-8"),
+        (None, "larger than"),  # 50 MB
+    ],
+    ids=["nested-3000-deep", "binary", "50MB"],
+)
+def test_any_unreadable_file_is_moved_aside_and_a_fresh_one_started(tmp_path, content, says):
+    path = tmp_path / "progress.json"
+    if content is None:
+        with path.open("wb") as f:
+            f.truncate(50 << 20)
+    else:
+        path.write_bytes(content)
+    size = path.stat().st_size
+    progress = Progress.load(tmp_path)
+    assert progress.lessons == {} and says in progress.notice and "moved to" in progress.notice
+    (aside,) = tmp_path.glob("progress.corrupt-*.json")
+    assert aside.stat().st_size == size  # kept whole, never deleted
+    progress.done("chain-rule")
+    assert Progress.load(tmp_path).status("chain-rule") == DONE
+
+
+# -- two sessions under one name --
+
+
+def test_two_sessions_under_one_name_keep_both_their_work(tmp_path):
+    tab, ssh = Progress.load(tmp_path), Progress.load(tmp_path)
+    tab.at_step("chain-rule", 2)
+    tab.quiz("chain-rule", 2, tries=1, solved=True)
+    tab.done("two-moons")
+    ssh.at_step("neuron", 5)  # knows nothing of the tab's work, and must not erase it
+    ssh.quiz("chain-rule", 2, tries=3, solved=False)
+    ssh.exercise("01-value", passed=False, hints_used=3)
+    tab.exercise("01-value", passed=True, hints_used=1)
+    tab.exercise("02-add", passed=True, hints_used=0)
+    on_disk = Progress.load(tmp_path)
+    assert on_disk.status("two-moons") == DONE
+    assert on_disk.step("chain-rule") == 2 and on_disk.step("neuron") == 5
+    assert on_disk.lessons["chain-rule"]["quizzes"]["2"] == {"tries": 3, "solved": True}  # solved anywhere stays so
+    assert on_disk.exercises == {
+        "01-value": {"passed": True, "hints_used": 3},
+        "02-add": {"passed": True, "hints_used": 0},
+    }
+    assert on_disk.last_lesson == "neuron"  # the latest place wins
+    assert tab.status("neuron") == IN_PROGRESS  # each session holds the merged whole after it saves
+
+
+def test_the_latest_place_in_a_lesson_wins_and_a_stale_one_is_not_written_back(tmp_path):
+    first, second = Progress.load(tmp_path), Progress.load(tmp_path)
+    first.at_step("chain-rule", 3)
+    second.at_step("chain-rule", 6)
+    first.done("two-moons")  # saves again, without having moved in chain-rule since
+    assert Progress.load(tmp_path).step("chain-rule") == 6
+    first.at_step("chain-rule", 4)  # moving again is the latest
+    on_disk = Progress.load(tmp_path)
+    assert on_disk.step("chain-rule") == 4 and on_disk.last_lesson == "chain-rule"
+
+
+def test_a_reset_lesson_is_not_brought_back_by_the_other_session(tmp_path):
+    Progress.load(tmp_path).done("chain-rule")
+    first, second = Progress.load(tmp_path), Progress.load(tmp_path)
+    first.reset("chain-rule")
+    second.at_step("neuron", 1)
+    on_disk = Progress.load(tmp_path)
+    assert on_disk.status("chain-rule") == "not_started" and on_disk.step("neuron") == 1
+
+
+def _finish_lessons(data_dir: Path, prefix: str, count: int, start: multiprocessing.synchronize.Event) -> None:
+    progress = Progress.load(data_dir)
+    start.wait(10)
+    for i in range(count):
+        progress.at_step(f"{prefix}-{i}", 1)
+        progress.done(f"{prefix}-{i}")
+
+
+def test_two_processes_saving_at_once_lose_nothing(tmp_path):
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    workers = [context.Process(target=_finish_lessons, args=(tmp_path, name, 25, start)) for name in ("tab", "ssh")]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    progress = Progress.load(tmp_path)
+    assert sorted(progress.lessons) == sorted(f"{name}-{i}" for name in ("tab", "ssh") for i in range(25))
+    assert all(progress.status(lesson) == DONE for lesson in progress.lessons)
 
 
 async def test_reopening_offers_to_resume_where_the_learner_left_off(make_app, tmp_path):

@@ -98,6 +98,22 @@ def test_the_table_shows_lesson_step_and_completed_and_reports_damage(tmp_path, 
     assert "Students in" in out and "ana" in out and "could not be read: ben, carl" in out
 
 
+def test_a_file_nested_too_deep_is_flagged_and_the_rest_of_the_class_listed(tmp_path, capsys):
+    users = tmp_path / "users"
+    _progress(users / "ana", {"version": 1, "last_lesson": None, "lessons": {}})
+    _progress(users / "ben", "[" * 3000)
+    (users / "carl").mkdir()
+    (users / "carl" / "progress.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    args = argparse.Namespace(command="class", data_dir=tmp_path, lessons=[])
+    assert classroom_cli.run(args) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "ana" in rows and "damaged" not in rows["ana"]
+    assert "damaged" in rows["ben"] and "nested too deep" in rows["ben"]
+    assert "damaged" in rows["carl"] and "not UTF-8" in rows["carl"]
+    assert "could not be read: ben, carl" in out
+
+
 def test_no_students_yet(tmp_path, capsys):
     args = argparse.Namespace(command="class", data_dir=tmp_path, lessons=[])
     assert classroom_cli.run(args) == 0
@@ -128,6 +144,19 @@ def test_the_commands_parse_with_their_defaults(tmp_path):
     assert (args.serve_kind, args.port, args.data_dir) == ("web", 8000, tmp_path)
     args = _parser().parse_args(["class", "--data-dir", str(tmp_path)])
     assert args.data_dir == tmp_path
+
+
+def test_serve_web_takes_its_limits_and_refuses_bad_ones(tmp_path, capsys):
+    origins = ["--allowed-origin", "https://a.example", "--allowed-origin", "http://b:81"]
+    args = _parser().parse_args(["serve", "web", "--max-sessions", "5", *origins])
+    assert (args.max_sessions, args.allowed_origin) == (5, ["https://a.example", "http://b:81"])
+    assert _parser().parse_args(["serve", "web"]).max_sessions == 40
+    refused = ((["--allowed-origin", "a.example/path"], "not an origin"), (["--max-sessions", "0"], "at least 1"))
+    for bad, says in refused:
+        args = _parser().parse_args(["serve", "web", "--data-dir", str(tmp_path), *bad])
+        assert classroom_cli.run(args) == 2
+        assert says in capsys.readouterr().err
+    assert not (tmp_path / "users").exists()  # refused before anything started
 
 
 def test_serve_ssh_refuses_to_start_without_a_way_to_log_in(tmp_path, capsys):

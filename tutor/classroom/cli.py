@@ -84,6 +84,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     web.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    web.add_argument("--max-sessions", type=int, default=40, metavar="N", help="most tabs at once (default 40)")
+    web.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a page address allowed to open tutors besides this server's own, e.g. https://tutor.example.org "
+        "(the public address behind a proxy; repeatable)",
+    )
     _data_dir_option(web)
 
     klass = subparsers.add_parser("class", help="the teacher's view: each student, their lesson and what they finished")
@@ -303,7 +312,21 @@ def _run_web(args: argparse.Namespace) -> int:
         return 2
     from tutor.classroom.web_server import ClassroomWebServer
 
-    server = ClassroomWebServer(_server_dir(args), host=args.host, port=args.port, tutor_args=_tutor_args(args))
+    if args.max_sessions < 1:
+        print("tutor serve web: --max-sessions must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        server = ClassroomWebServer(
+            _server_dir(args),
+            host=args.host,
+            port=args.port,
+            tutor_args=_tutor_args(args),
+            max_sessions=args.max_sessions,
+            allowed_origins=args.allowed_origin,
+        )
+    except ValueError as exc:
+        print(f"tutor serve web: --allowed-origin: {exc}", file=sys.stderr)
+        return 2
     _setup_logging()
     import asyncio
 

@@ -7,7 +7,6 @@ changing anything: a damaged file is reported in its row, never moved or fixed
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from lessons.catalog import Catalog
 from tutor.classroom.users import USERS_DIR, InvalidUserName, user_name
-from tutor.progress import DONE, FILE_NAME, IN_PROGRESS, VERSION
+from tutor.progress import DONE, FILE_NAME, IN_PROGRESS, UnreadableProgress, read_progress
 
 __all__ = ["Student", "format_table", "read_students"]
 
@@ -31,32 +30,15 @@ class Student:
     problem: str = ""  # why the progress could not be read
 
 
-def _read_progress(path: Path) -> dict[str, Any]:
-    """The progress file's content, or ValueError saying what is wrong with it."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text ({exc.reason})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg}, line {exc.lineno})") from None
-    if not isinstance(raw, dict) or raw.get("version") != VERSION:
-        raise ValueError(f"not a version {VERSION} progress file")
-    if not isinstance(raw.get("lessons"), dict) or not all(isinstance(v, dict) for v in raw["lessons"].values()):
-        raise ValueError("its 'lessons' is not a table of lessons")
-    if raw.get("last_lesson") is not None and not isinstance(raw["last_lesson"], str):
-        raise ValueError("its 'last_lesson' is not a lesson id")
-    return raw
-
-
 def read_student(folder: Path) -> Student:
     student = Student(folder.name, last_seen=folder.stat().st_mtime)
     path = folder / FILE_NAME
     try:
         student.last_seen = max(student.last_seen, path.stat().st_mtime)
-        raw = _read_progress(path)
+        raw = read_progress(path)
     except FileNotFoundError:
         return student  # connected, has not moved past the first screen yet
-    except (OSError, ValueError) as exc:
+    except (OSError, UnreadableProgress) as exc:
         student.problem = f"{FILE_NAME} is damaged: {exc.strerror if isinstance(exc, OSError) else exc}"
         return student
     lessons: dict[str, dict[str, Any]] = raw["lessons"]
