@@ -245,7 +245,8 @@ def test_bad_ports_and_addresses_give_one_clear_line_and_status_2(kind, tmp_path
     auth = ["--open"] if kind == "ssh" else []
     cases = {
         ("--port", "99999"): "--port 99999 is not a TCP port (1 to 65535)",
-        ("--port", "0"): "--port 0 is not a TCP port",
+        ("--port", "-1"): "--port -1 is not a TCP port",
+        ("--port", "65536"): "--port 65536 is not a TCP port",
         ("--port", str(in_use)): f"port {in_use} is in use",
         ("--host", "192.0.2.1", "--port", str(free_port())): "192.0.2.1 is not an address of this machine",
     }

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `serve ssh`, `serve web` or `class`; the exit status."""
     if args.command == "class":
         return _run_class(args)
-    if not 1 <= args.port <= 65535:
+    if not 0 <= args.port <= 65535:  # 0: any free port (the server says which)
         print(f"tutor serve {args.serve_kind}: --port {args.port} is not a TCP port (1 to 65535)", file=sys.stderr)
         return 2
     if args.serve_kind == "ssh":

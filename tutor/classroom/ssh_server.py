@@ -43,7 +43,7 @@ from tutor.classroom.login_limits import (
 )
 from tutor.classroom.pty_process import RESET_TERMINAL, Child, PtyProcess
 from tutor.classroom.users import InvalidUserName, user_dir, user_name
-from tutor.classroom.zygote import Zygote
+from tutor.classroom.zygote import Zygote, clean_environment
 
 __all__ = ["HOST_KEY_FILE", "Auth", "ClassroomServer", "ServerConfig", "TutorSession", "load_or_create_host_key"]
 
@@ -51,7 +51,6 @@ log = logging.getLogger("tutor.classroom")
 
 HOST_KEY_FILE = "ssh_host_ed25519_key"
 QUIT_KEY = b"\x11"  # ctrl+q: the tutor's quit key, so it restores the student's terminal as it exits
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the `tutor` package
 MAX_COLS, MAX_ROWS = 300, 100  # larger windows are clamped to this: far more than a real terminal, bounded cost
 FDS_PER_SESSION = 3  # the connection's socket, the PTY's master end, and one to spare while a tutor starts
 
@@ -200,7 +199,7 @@ class ClassroomServer:
         self.fd_limit = raise_open_file_limit()
         if config.zygote and self.zygote is None:
             try:
-                self.zygote = await Zygote.start(config.python, self.child_env("tutor", Path(config.data_dir), "", {}))
+                self.zygote = await Zygote.start(config.python, clean_environment(config.data_dir))
             except (TimeoutError, OSError, RuntimeError) as exc:
                 log.warning("no zygote (%s): every tutor starts from scratch, slower", exc)
         loop = asyncio.get_running_loop()
@@ -296,17 +295,7 @@ class ClassroomServer:
 
     def child_env(self, name: str, home: Path, term: str, client_env: dict[str, str]) -> dict[str, str]:
         """A small, clean environment: nothing of the server's (its password, say) reaches a student."""
-        pythonpath = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(home),
-            "USER": name,
-            "LOGNAME": name,
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
-            "TERM": term or "xterm",
-        }
+        env = clean_environment(home) | {"USER": name, "LOGNAME": name, "TERM": term or "xterm"}
         for key in ("COLORTERM", "NO_COLOR"):  # only if the client sends them (OpenSSH: SetEnv/SendEnv)
             if key in client_env:
                 env[key] = client_env[key]

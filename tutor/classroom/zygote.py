@@ -37,10 +37,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-__all__ = ["Zygote", "ZygoteChild", "set_parent_death_signal"]
+__all__ = ["Zygote", "ZygoteChild", "ZygoteProcess", "clean_environment", "set_parent_death_signal"]
 
 PR_SET_PDEATHSIG = 1
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the `tutor` package
 _READY = b"ready"
 
 
@@ -52,6 +54,18 @@ def set_parent_death_signal(sig: int) -> None:
 
 
 # -- the server's side --
+
+
+def clean_environment(home: str | os.PathLike[str]) -> dict[str, str]:
+    """What the zygote itself runs with: nothing of the server's (a password, say); each child gets its own."""
+    pythonpath = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": os.fspath(home),
+        "LANG": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
+    }
 
 
 class ZygoteChild:
@@ -70,6 +84,40 @@ class ZygoteChild:
     def _set_exit(self, status: int) -> None:
         self.returncode = status
         self._exited.set()
+
+
+class ZygoteProcess:
+    """A forked tutor with pipes, standing in for `asyncio.subprocess.Process` (textual-serve's tabs)."""
+
+    def __init__(
+        self,
+        child: ZygoteChild,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        stderr: asyncio.StreamReader,
+    ) -> None:
+        self._child = child
+        self.pid = child.pid
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def returncode(self) -> int | None:
+        return self._child.returncode
+
+    async def wait(self) -> int:
+        return await self._child.wait()
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 class Zygote:
@@ -155,6 +203,39 @@ class Zygote:
         if isinstance(reply, str):
             raise OSError(reply)
         return reply
+
+    async def spawn_process(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str | os.PathLike[str] | None = None
+    ) -> ZygoteProcess:
+        """Fork `python -m tutor ARGS` (given as the whole `argv`) with pipes, like `create_subprocess_exec`.
+
+        For textual-serve, which talks to each tab's tutor over its stdin and stdout.
+        """
+        if list(argv[1:3]) != ["-m", "tutor"]:
+            raise ValueError(f"the zygote runs `python -m tutor ...`, not {list(argv)[:3]}")
+        loop = asyncio.get_running_loop()
+        pipes = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr: (read end, write end)
+        theirs = (pipes[0][0], pipes[1][1], pipes[2][1])
+        ours = (pipes[0][1], pipes[1][0], pipes[2][0])
+        try:
+            child = await self.spawn(argv[3:], env=env, cwd=cwd, fds=theirs, controlling_terminal=False)
+        except BaseException:
+            for fd in ours:
+                os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        stdin_transport, stdin_protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(ours[0], "wb", buffering=0)
+        )
+        stdin = asyncio.StreamWriter(stdin_transport, stdin_protocol, None, loop)
+        readers = []
+        for fd in ours[1:]:
+            reader = asyncio.StreamReader(limit=2**16)
+            await loop.connect_read_pipe(lambda r=reader: asyncio.StreamReaderProtocol(r), os.fdopen(fd, "rb", 0))
+            readers.append(reader)
+        return ZygoteProcess(child, stdin, readers[0], readers[1])
 
     async def _send(self, data: bytes, fds: list[int]) -> None:
         assert self._loop is not None
