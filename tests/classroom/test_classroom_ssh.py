@@ -11,7 +11,15 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, group_members, process_alive
+from classroom_client import (
+    BROWSER_TITLE,
+    LESSON_TITLE,
+    Terminal,
+    group_members,
+    process_alive,
+    wait_for_file,
+    wait_gone,
+)
 
 from lessons.catalog import load_catalog
 from tutor.classroom.ssh_server import HOST_KEY_FILE, Auth
@@ -89,11 +97,8 @@ async def test_progress_is_kept_per_user_and_a_reconnect_resumes(classroom):
     await term.wait_for("step 2/")
     progress = data / "users" / "ana" / "progress.json"
     first = load_catalog().lessons[0].id  # Enter opened the first lesson of the list
-    for _ in range(100):
-        if progress.exists() and json.loads(progress.read_text())["lessons"].get(first, {}).get("step") == 1:
-            break
-        await asyncio.sleep(0.05)
-    saved = json.loads(progress.read_text())
+    text = await wait_for_file(progress, lambda t: json.loads(t)["lessons"].get(first, {}).get("step") == 1)
+    saved = json.loads(text)
     assert saved["last_lesson"] == first
     assert saved["lessons"][first]["step"] == 1
     session = classroom.session_of("ana")
@@ -207,12 +212,10 @@ async def test_max_sessions_turns_the_next_student_away_kindly(classroom_factory
     assert "the class is full" in carl.text()
     assert len(room.server.sessions) == 2
 
+    ana = room.session_of("ana")
     terms[0].type("q")  # ana quits: her place is free again
     assert await terms[0].wait_closed() == 0
-    for _ in range(100):
-        if len(room.server.sessions) < 2:
-            break
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(ana.wait_closed(), 10)
     _, dora = await room.open("dora")
     await dora.wait_for(BROWSER_TITLE)
 
@@ -225,10 +228,7 @@ async def test_idle_sessions_are_closed_with_a_message(classroom_factory):
     assert await term.wait_closed(timeout=15) == 0
     assert "without a key press" in term.text()
     assert "progress is saved" in term.text()
-    for _ in range(100):
-        if not process_alive(pid):
-            break
-        await asyncio.sleep(0.05)
+    await wait_gone(pid)
     assert not process_alive(pid)
 
 

@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import asyncssh
-from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal
+from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, wait_gone
 
 
 def children_of(pid: int) -> list[int]:
@@ -22,22 +22,6 @@ def children_of(pid: int) -> list[int]:
             if int(fields[1]) == pid:
                 found.append(int(entry))
     return found
-
-
-async def wait_gone(pid: int, timeout: float = 10) -> None:
-    """Wait until process `pid` has exited (a pidfd becomes readable then: no polling)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    gone = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_reader(fd, gone.set)
-    try:
-        await asyncio.wait_for(gone.wait(), timeout)
-    finally:
-        loop.remove_reader(fd)
-        os.close(fd)
 
 
 async def test_sessions_are_forked_by_the_zygote_in_their_own_session(classroom):

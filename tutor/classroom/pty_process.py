@@ -77,6 +77,7 @@ class PtyProcess:
         self._proc: Child | None = None
         self._pending = bytearray()  # input the PTY could not take yet, at most INPUT_LIMIT (+ one write)
         self._input_full = False
+        self.input_peak = 0  # the most input ever held at once, in bytes
         self._reading = False
         self._paused = False
         self._output_closed = asyncio.Event()
@@ -173,11 +174,6 @@ class PtyProcess:
 
     # -- input --
 
-    @property
-    def pending_input(self) -> int:
-        """Bytes of input waiting for the child to read them."""
-        return len(self._pending)
-
     def write(self, data: bytes) -> bool:
         """Send input to the child (what the user typed); never blocks.
 
@@ -190,6 +186,7 @@ class PtyProcess:
         self._pending += data
         if not had_pending:
             self._flush()
+        self.input_peak = max(self.input_peak, len(self._pending))
         if len(self._pending) >= INPUT_LIMIT:
             self._input_full = True
         return not self._input_full

@@ -240,9 +240,8 @@ class ClassroomServer:
         )
         for conn in list(self._connections):
             conn.close()
-        deadline = time.monotonic() + 10
-        while self.sessions and time.monotonic() < deadline:  # until every tutor is reaped
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):  # until every tutor is reaped
+            await asyncio.wait_for(asyncio.gather(*(s.wait_closed() for s in list(self.sessions))), 10)
         if self._acceptor is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._acceptor.wait_closed(), 5)
@@ -437,6 +436,7 @@ class TutorSession(asyncssh.SSHServerSession):
         self.started_at = time.monotonic()
         self._last_input = 0.0
         self.input_paused = False
+        self._closed = asyncio.Event()  # set when the session has left the server, its tutor reaped
         self._idle_handle: asyncio.TimerHandle | None = None
         self._server_ending = False
         self._finished = False
@@ -693,6 +693,7 @@ class TutorSession(asyncssh.SSHServerSession):
         self.server.sessions.discard(self)
         if self.connection.seat is self:
             self.connection.seat = None
+        self._closed.set()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` in the background, holding on to it (the loop keeps only weak references)."""
@@ -701,9 +702,8 @@ class TutorSession(asyncssh.SSHServerSession):
         task.add_done_callback(self._tasks.discard)
 
     async def wait_closed(self) -> None:
-        """Wait until this session's tutor has been reaped (tests, benchmarks)."""
-        while self in self.server.sessions or (self.child is not None and self.child.running):
-            await asyncio.sleep(0.02)
+        """Wait until this session has ended and its tutor has been reaped."""
+        await self._closed.wait()
 
 
 def _cells(width: int, height: int) -> tuple[int, int]:
