@@ -82,6 +82,7 @@ async def test_a_key_flood_is_held_back_bounded_and_others_keep_answering(classr
     conn.close()
     await session.wait_closed()
     assert not process_alive(pid)
+    assert (_rss_kib() - before) / 1024 <= 50  # nothing of the flood stays behind
     ben.type("42")  # ben still answers after ana left (step 2 asks a question: the box takes the keys)
     await ben.wait_for("▊  42", timeout=10)
 
@@ -167,6 +168,19 @@ async def test_running_out_of_file_descriptors_is_quiet_and_a_student_still_gets
     log = server.log()
     assert "Traceback" not in log and "Too many open files" not in log.replace("(Too many open files)", "")
     assert 1 <= log.count("open files") <= 4
+
+
+async def test_a_connection_that_does_not_log_in_is_closed_after_the_login_timeout(classroom_factory):
+    room = await classroom_factory(login_timeout=1.0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", room.server.port)
+    started = time.monotonic()
+    banner = await asyncio.wait_for(reader.readline(), 5)
+    assert banner.startswith(b"SSH-2.0-BackpropTutor")
+    while await asyncio.wait_for(reader.read(4096), 10):  # until the server closes it (EOF)
+        pass
+    assert 0.9 <= time.monotonic() - started < 5
+    writer.close()
+    assert len(room.server.pre_login) == 0
 
 
 def test_the_pre_login_gate_caps_per_address_and_pushes_out_the_oldest():
