@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 import asyncssh
+import pytest
 from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, wait_gone
+
+from lessons.catalog import load_catalog
 
 
 def children_of(pid: int) -> list[int]:
@@ -49,3 +53,15 @@ async def test_killing_the_server_with_sigkill_leaves_no_tutor_behind(server_pro
     await asyncio.gather(wait_gone(zygote), wait_gone(tutor))
     await term.wait_closed()
     conn.close()
+
+
+async def test_the_zygote_runs_a_tutor_command_with_pipes_like_a_subprocess(zygote, tmp_path):
+    """What `serve web` uses: `python -m tutor ARGS` forked with pipes, read like an asyncio subprocess."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    process = await zygote.spawn_process([sys.executable, "-m", "tutor", "list"], env=env, cwd=tmp_path)
+    out = await asyncio.wait_for(process.stdout.read(), 20)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    first = load_catalog().lessons[0]
+    assert out.decode().splitlines()[0].startswith(first.id)
+    with pytest.raises(ValueError):
+        await zygote.spawn_process(["sh", "-c", "id"], env=env)  # it only ever runs the tutor

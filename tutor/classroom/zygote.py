@@ -86,6 +86,14 @@ class ZygoteChild:
         self._exited.set()
 
 
+def _end_unwanted(reply: asyncio.Future[ZygoteChild | str]) -> None:
+    """A child forked for a caller that has gone: end it (the zygote reaps it)."""
+    child = None if reply.cancelled() or reply.exception() else reply.result()
+    if isinstance(child, ZygoteChild):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGHUP)
+
+
 class ZygoteProcess:
     """A forked tutor with pipes, standing in for `asyncio.subprocess.Process` (textual-serve's tabs)."""
 
@@ -199,7 +207,12 @@ class Zygote:
         ).encode()
         async with self._lock:  # replies come in the order of the requests
             await self._send(request, list(fds))
-            reply = await self._replies.get()
+            pending = asyncio.ensure_future(self._replies.get())  # first in line for the next reply
+            try:
+                reply = await asyncio.shield(pending)
+            except asyncio.CancelledError:  # the caller gave up: the reply is still taken, its child ended
+                pending.add_done_callback(_end_unwanted)
+                raise
         if isinstance(reply, str):
             raise OSError(reply)
         return reply
