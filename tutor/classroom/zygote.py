@@ -141,6 +141,29 @@ class Zygote:
     @classmethod
     def launch(cls, python: str = sys.executable, env: Mapping[str, str] | None = None) -> Zygote:
         """Start the zygote and wait until it has imported everything (a second or two); blocks."""
+        process, ours = cls._fork(python, env)
+        ready = b""
+        try:
+            ours.settimeout(60)
+            ready = ours.recv(65536)
+        finally:
+            cls._check_ready(process, ours, ready)
+        return cls(process, ours)
+
+    @classmethod
+    async def start(cls, python: str = sys.executable, env: Mapping[str, str] | None = None) -> Zygote:
+        """Start the zygote and wait, without blocking the event loop, until it is ready."""
+        process, ours = cls._fork(python, env)  # from this thread: the zygote dies when it does (PDEATHSIG)
+        ready = b""
+        try:
+            ours.setblocking(False)
+            ready = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(ours, 65536), 60)
+        finally:
+            cls._check_ready(process, ours, ready)
+        return cls(process, ours)
+
+    @staticmethod
+    def _fork(python: str, env: Mapping[str, str] | None) -> tuple[subprocess.Popen, socket.socket]:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             process = subprocess.Popen(
@@ -150,26 +173,23 @@ class Zygote:
                 env=dict(env) if env is not None else None,
                 start_new_session=True,  # Ctrl+C in the teacher's terminal reaches the server, which ends it
             )
-        finally:
-            theirs.close()
-        try:
-            ours.settimeout(60)
-            ready = ours.recv(65536)
         except BaseException:
-            process.kill()
-            process.wait()
             ours.close()
             raise
-        if ready != _READY:
-            ours.close()
-            process.wait()
-            raise RuntimeError("the zygote did not start (see the server's log)")
-        ours.setblocking(False)
-        return cls(process, ours)
+        finally:
+            theirs.close()
+        return process, ours
 
-    @classmethod
-    async def start(cls, python: str = sys.executable, env: Mapping[str, str] | None = None) -> Zygote:
-        return await asyncio.get_running_loop().run_in_executor(None, cls.launch, python, env)
+    @staticmethod
+    def _check_ready(process: subprocess.Popen, sock: socket.socket, ready: bytes) -> None:
+        """Raise (and leave nothing running) unless the zygote said it is ready."""
+        if ready == _READY:
+            sock.setblocking(False)
+            return
+        sock.close()
+        process.kill()
+        process.wait()
+        raise RuntimeError("the zygote did not start (see the server's log)")
 
     def _attach(self) -> None:
         """Listen to the zygote from the running event loop (a zygote can outlive one loop: tests share one)."""
