@@ -1,6 +1,7 @@
 """How many students can one machine serve? Open N SSH sessions at once on loopback and measure.
 
-    python benchmarks/ssh_sessions.py 1 10 30
+    python benchmarks/ssh_sessions.py 1 10 40
+    python benchmarks/ssh_sessions.py --fresh 1 10 40    # every tutor started anew, no zygote (to compare)
 
 For each N: a fresh `tutor serve ssh` server (in this process, key login), N asyncssh
 clients connecting at the same moment, each reading its screen with pyte until the
@@ -81,13 +82,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
-async def measure(n: int, idle_seconds: float) -> dict[str, float]:
+async def measure(n: int, idle_seconds: float, zygote: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as tmp:
         key = asyncssh.generate_private_key("ssh-ed25519")
         keys_file = Path(tmp) / "authorized_keys"
         keys_file.write_bytes(key.export_public_key())
         config = ServerConfig(
-            data_dir=Path(tmp) / "server", auth=Auth.keys(keys_file), port=0, max_sessions=n, idle_timeout=0
+            data_dir=Path(tmp) / "server",
+            auth=Auth.keys(keys_file),
+            port=0,
+            max_sessions=n,
+            idle_timeout=0,
+            zygote=zygote,
         )
         server = ClassroomServer(config)
         await server.start()
@@ -156,16 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "counts", nargs="*", type=int, default=[1, 10, 30], help="numbers of sessions (default 1 10 30)"
     )
+    parser.add_argument("--fresh", action="store_true", help="start every tutor anew instead of from the zygote")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds to measure idle CPU (default 5)")
     args = parser.parse_args(argv)
 
     rows = []
     for n in args.counts:
         print(f"measuring {n} session(s)…", file=sys.stderr, flush=True)
-        rows.append(asyncio.run(measure(n, args.idle)))
+        rows.append(asyncio.run(measure(n, args.idle, zygote=not args.fresh)))
 
     memory = _total_memory_gib()
-    print(f"SSH sessions on loopback: {os.cpu_count()} CPUs, {memory:.0f} GiB RAM, Python {sys.version.split()[0]}\n")
+    how = "each tutor started anew" if args.fresh else "tutors forked from the zygote"
+    print(
+        f"SSH sessions on loopback, {how}: {os.cpu_count()} CPUs, {memory:.0f} GiB RAM, "
+        f"Python {sys.version.split()[0]}\n"
+    )
     print(
         "| sessions | first screen, median (s) | slowest (s) | Enter → lesson, median (s) | n → next step, median (s) "
         "| CPU per step (ms) | RSS / session (MiB) | PSS / session (MiB) | idle CPU / session |"

@@ -24,6 +24,7 @@ class Terminal(asyncssh.SSHClientSession):
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.chan: asyncssh.SSHClientChannel | None = None
+        self.raw = bytearray()  # every byte received, escape sequences and all
         self.closed = asyncio.Event()
         self._changed = asyncio.Event()
 
@@ -31,6 +32,7 @@ class Terminal(asyncssh.SSHClientSession):
         self.chan = chan
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
+        self.raw += data
         self.stream.feed(data)
         self._changed.set()
 
@@ -67,6 +69,44 @@ class Terminal(asyncssh.SSHClientSession):
         await asyncio.wait_for(self.closed.wait(), timeout)
         assert self.chan is not None
         return self.chan.get_exit_status()
+
+
+async def wait_for_file(path: Path, test: Callable[[str], bool], timeout: float = 10.0) -> str:
+    """Wait until the file at `path` exists and its text passes `test` (inotify through watchfiles)."""
+    from watchfiles import awatch
+
+    def ready() -> str | None:
+        with contextlib.suppress(OSError, ValueError):
+            text = path.read_text()
+            if test(text):
+                return text
+        return None
+
+    async def watch() -> str:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # yield_on_timeout: a look every second as a safety net, should an event come before the watch began
+        async for _ in awatch(path.parent, rust_timeout=1000, yield_on_timeout=True, debounce=50):
+            if (text := ready()) is not None:
+                return text
+        raise AssertionError(f"{path} never matched")
+
+    return ready() or await asyncio.wait_for(watch(), timeout)
+
+
+async def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until process `pid` (any process, not only a child) has exited: a pidfd becomes readable then."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    gone = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(fd, gone.set)
+    try:
+        await asyncio.wait_for(gone.wait(), timeout)
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
 
 
 def process_alive(pid: int) -> bool:

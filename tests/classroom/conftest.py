@@ -4,7 +4,12 @@ processes, and asyncssh's own client reading the screen through a terminal emula
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import resource
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncssh
@@ -12,6 +17,7 @@ import pytest
 from classroom_client import Terminal
 
 from tutor.classroom.ssh_server import Auth, ClassroomServer, ServerConfig
+from tutor.classroom.zygote import Zygote
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +64,17 @@ class Classroom:
         return next(s for s in self.server.sessions if s.name == user)
 
 
+@pytest.fixture(scope="session")
+def zygote() -> Iterator[Zygote]:
+    """One zygote for the whole run, as a server keeps one for all its sessions (it takes a second to start)."""
+    shared = Zygote.launch()
+    yield shared
+    shared.close_now()
+
+
 @pytest.fixture
 async def classroom_factory(
-    tmp_path: Path, client_key: asyncssh.SSHKey, authorized_keys: Path
+    tmp_path: Path, client_key: asyncssh.SSHKey, authorized_keys: Path, zygote: Zygote
 ) -> AsyncIterator[Callable[..., asyncio.Future]]:
     """`await classroom_factory(auth=..., max_sessions=...)`: a started server, closed after the test."""
     started: list[Classroom] = []
@@ -73,7 +87,7 @@ async def classroom_factory(
             failed_login_delay=0.05,
             **options,
         )
-        server = ClassroomServer(config)
+        server = ClassroomServer(config, zygote=zygote if config.zygote else None)
         await server.start()
         room = Classroom(server, client_key)
         started.append(room)
@@ -90,3 +104,77 @@ async def classroom_factory(
 @pytest.fixture
 async def classroom(classroom_factory) -> Classroom:
     return await classroom_factory()
+
+
+class ServerProcess:
+    """`python -m tutor serve ssh` in its own process (so its memory, open-file limit and log are its own)."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log_path: Path) -> None:
+        self.proc = proc
+        self.port = port
+        self.log_path = log_path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def status(self, field: str) -> int:
+        """A number from /proc/<pid>/status, e.g. VmRSS (in kB)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise KeyError(field)
+
+    def open_file_limit(self) -> int:
+        for line in Path(f"/proc/{self.pid}/limits").read_text().splitlines():
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+        raise KeyError("Max open files")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_process_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """`server_process_factory(nofile=(soft, hard), *options)`: a started `serve ssh --open`, stopped after."""
+    started: list[ServerProcess] = []
+
+    def start(*options: str, nofile: tuple[int, int] | None = None) -> ServerProcess:
+        port = free_port()
+        log_path = tmp_path / f"server-{len(started)}.log"
+
+        def limit() -> None:
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
+        argv = [sys.executable, "-m", "tutor", "serve", "ssh", "--open", "--port", str(port)]
+        argv += ["--data-dir", str(tmp_path / "server"), *options]
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, preexec_fn=limit)
+        server = ServerProcess(proc, port, log_path)
+        started.append(server)
+        assert proc.stdout is not None
+        for line in proc.stdout:  # read until it says it listens
+            if b"Ctrl+C stops the server" in line:
+                break
+        else:
+            raise AssertionError(f"the server did not start:\n{server.log()}")
+        return server
+
+    yield start
+    for server in started:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait()
+        if server.proc.stdout is not None:
+            server.proc.stdout.close()

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, group_members, process_alive
+from classroom_client import (
+    BROWSER_TITLE,
+    LESSON_TITLE,
+    Terminal,
+    group_members,
+    process_alive,
+    wait_for_file,
+    wait_gone,
+)
 
 from lessons.catalog import load_catalog
 from tutor.classroom.ssh_server import HOST_KEY_FILE, Auth
@@ -56,17 +64,27 @@ async def test_resize_reaches_the_tutor(classroom):
     await term.wait_for(LESSON_TITLE)
 
 
-async def test_the_tutor_gets_the_clients_term_and_a_clean_environment(classroom, monkeypatch):
+@pytest.mark.parametrize("use_zygote", [True, False], ids=["zygote", "fresh-process"])
+async def test_the_tutor_gets_the_clients_term_and_a_clean_environment(classroom_factory, monkeypatch, use_zygote):
     monkeypatch.setenv("TUTOR_CLASS_PASSWORD", "secret")
-    _, term = await classroom.open("ana", term="xterm-16color")
+    room = await classroom_factory(zygote=use_zygote)
+    assert (room.server.zygote is not None) == use_zygote
+    _, term = await room.open("ana", term="xterm-16color")
+    _, ben = await room.open("ben", term="xterm-256color")
     await term.wait_for(BROWSER_TITLE)
-    pid = classroom.session_of("ana").child.pid
-    environ = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
-    env = dict(item.split("=", 1) for item in environ if "=" in item)
-    assert env["TERM"] == "xterm-16color"
-    assert "TUTOR_CLASS_PASSWORD" not in env
-    assert "COLORTERM" not in env
-    assert os.readlink(f"/proc/{pid}/cwd") == str(classroom.server.config.data_dir / "users" / "ana")
+    await ben.wait_for(BROWSER_TITLE)
+    # The tutor draws for the terminal it was told of: 16 colours for one, 256 for the other.
+    assert b"\x1b[38;5;" not in term.raw and b"\x1b[38;2;" not in term.raw and b"\x1b[3" in term.raw
+    assert b"\x1b[38;5;" in ben.raw or b"\x1b[38;2;" in ben.raw
+    pid = room.session_of("ana").child.pid
+    processes = [pid] + ([room.server.zygote.process.pid] if use_zygote else [])
+    for process in processes:  # nothing of the server's environment reaches a tutor
+        environ = Path(f"/proc/{process}/environ").read_bytes()
+        assert b"TUTOR_CLASS_PASSWORD" not in environ and b"secret" not in environ
+        assert b"COLORTERM" not in environ
+    if not use_zygote:  # a forked child keeps its parent's /proc environ: only a fresh process shows its own
+        assert b"TERM=xterm-16color\0" in Path(f"/proc/{pid}/environ").read_bytes()
+    assert os.readlink(f"/proc/{pid}/cwd") == str(room.server.config.data_dir / "users" / "ana")
 
 
 async def test_progress_is_kept_per_user_and_a_reconnect_resumes(classroom):
@@ -79,11 +97,8 @@ async def test_progress_is_kept_per_user_and_a_reconnect_resumes(classroom):
     await term.wait_for("step 2/")
     progress = data / "users" / "ana" / "progress.json"
     first = load_catalog().lessons[0].id  # Enter opened the first lesson of the list
-    for _ in range(100):
-        if progress.exists() and json.loads(progress.read_text())["lessons"].get(first, {}).get("step") == 1:
-            break
-        await asyncio.sleep(0.05)
-    saved = json.loads(progress.read_text())
+    text = await wait_for_file(progress, lambda t: json.loads(t)["lessons"].get(first, {}).get("step") == 1)
+    saved = json.loads(text)
     assert saved["last_lesson"] == first
     assert saved["lessons"][first]["step"] == 1
     session = classroom.session_of("ana")
@@ -197,12 +212,10 @@ async def test_max_sessions_turns_the_next_student_away_kindly(classroom_factory
     assert "the class is full" in carl.text()
     assert len(room.server.sessions) == 2
 
+    ana = room.session_of("ana")
     terms[0].type("q")  # ana quits: her place is free again
     assert await terms[0].wait_closed() == 0
-    for _ in range(100):
-        if len(room.server.sessions) < 2:
-            break
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(ana.wait_closed(), 10)
     _, dora = await room.open("dora")
     await dora.wait_for(BROWSER_TITLE)
 
@@ -215,10 +228,7 @@ async def test_idle_sessions_are_closed_with_a_message(classroom_factory):
     assert await term.wait_closed(timeout=15) == 0
     assert "without a key press" in term.text()
     assert "progress is saved" in term.text()
-    for _ in range(100):
-        if not process_alive(pid):
-            break
-        await asyncio.sleep(0.05)
+    await wait_gone(pid)
     assert not process_alive(pid)
 
 

@@ -80,6 +80,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     auth.add_argument("--open", action="store_true", help="no login at all (a trusted lab network only)")
     ssh.add_argument("--max-sessions", type=int, default=40, metavar="N", help="most students at once (default 40)")
     ssh.add_argument(
+        "--max-per-address",
+        type=int,
+        default=0,
+        metavar="N",
+        help="most sessions from one network address (default: no limit; not behind NAT or a proxy)",
+    )
+    ssh.add_argument(
         "--idle-timeout",
         type=float,
         default=1800,
@@ -116,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
     """Run `serve ssh`, `serve web` or `class`; the exit status."""
     if args.command == "class":
         return _run_class(args)
+    if not 0 <= args.port <= 65535:  # 0: any free port (the server says which)
+        print(f"tutor serve {args.serve_kind}: --port {args.port} is not a TCP port (1 to 65535)", file=sys.stderr)
+        return 2
     refused = _code_refused(args)
     if refused:
         print(refused, file=sys.stderr)
@@ -144,6 +154,24 @@ def _tutor_args(args: argparse.Namespace) -> list[str]:
         extra += ["--theme", args.theme]
     extra += ["--code", "sandbox" if getattr(args, "allow_code", False) else "off"]
     return extra
+
+
+def _cannot_listen(kind: str, host: str, port: int, exc: OSError) -> str:
+    """One line saying why a server cannot listen on host:port (exit status 2)."""
+    import errno
+
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is in use (another server?); choose another with --port"
+    elif exc.errno == errno.EACCES:
+        why = f"no permission to use port {port} (below 1024 needs root); choose another with --port"
+    elif exc.errno == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine; check --host"
+    elif isinstance(exc, OSError) and type(exc).__name__ == "gaierror":
+        why = f"{host!r} is not a valid address or host name; check --host"
+    else:
+        why = exc.strerror or str(exc)
+    return f"tutor serve {kind}: cannot listen on {where}: {why}"
 
 
 def _setup_logging() -> None:
@@ -228,12 +256,16 @@ def _run_ssh(args: argparse.Namespace) -> int:
     if args.max_sessions < 1:
         print("tutor serve ssh: --max-sessions must be at least 1", file=sys.stderr)
         return 2
+    if args.max_per_address < 0:
+        print("tutor serve ssh: --max-per-address must be 0 (no limit) or more", file=sys.stderr)
+        return 2
     config = ServerConfig(
         data_dir=_server_dir(args),
         auth=auth,
         host=args.host,
         port=args.port,
         max_sessions=args.max_sessions,
+        max_per_address=args.max_per_address,
         idle_timeout=max(args.idle_timeout, 0),
         tutor_args=_tutor_args(args),
     )
@@ -249,7 +281,10 @@ async def _serve_ssh(config: ServerConfig) -> int:
     server = ClassroomServer(config)
     try:
         await server.start()
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        print(_cannot_listen("ssh", config.host, config.port, exc), file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"tutor serve ssh: cannot start on {config.host}:{config.port}: {exc}", file=sys.stderr)
         return 1
     _announce_ssh(server)
@@ -329,8 +364,8 @@ async def _serve_web(server: ClassroomWebServer) -> int:
     try:
         await server.start()
     except OSError as exc:
-        print(f"tutor serve web: cannot start on {server.host}:{server.port}: {exc}", file=sys.stderr)
-        return 1
+        print(_cannot_listen("web", server.host, server.port, exc), file=sys.stderr)
+        return 2
     announce(server)
     await _until_stopped()
     print("\nStopping…", flush=True)

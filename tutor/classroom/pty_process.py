@@ -3,8 +3,10 @@
 The server holds the PTY's master end; the child gets the slave end as its stdin,
 stdout and stderr, in a new session and process group. Output is handed to a
 callback as it arrives (reading pauses while the consumer is full), input is
-written without ever blocking the event loop, and `terminate()` ends the whole
-process group and reaps it, so no session leaves a process behind.
+written without ever blocking the event loop into a bounded buffer (`write()`
+says when it is full, and `on_input_drained` when the child has caught up, so
+the producer can pause), and `terminate()` ends the whole process group and
+reaps it, so no session leaves a process behind.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import os
 import signal
 import struct
 import termios
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
-__all__ = ["RESET_TERMINAL", "PtyProcess", "set_window_size"]
+__all__ = ["INPUT_LIMIT", "RESET_TERMINAL", "Child", "PtyProcess", "set_window_size"]
+
+INPUT_LIMIT = 64 * 1024  # bytes of input held for a child that is slow to read: far more than anyone types
 
 # What a full-screen app turns on and a killed one leaves on: the alternate screen,
 # mouse reporting, bracketed paste, focus events, the kitty keyboard protocol, a hidden cursor.
@@ -27,6 +32,15 @@ RESET_TERMINAL = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?1004l\x1b[?2004l"
     b"\x1b[<u\x1b[0m\x1b[?25h\x1b[?1049l\r\n"
 )
+
+
+class Child(Protocol):
+    """A started process, as `PtyProcess` needs it: an asyncio subprocess, or a child of the zygote."""
+
+    pid: int
+    returncode: int | None
+
+    async def wait(self) -> int: ...
 
 
 def set_window_size(fd: int, cols: int, rows: int) -> None:
@@ -46,17 +60,24 @@ class PtyProcess:
         size: tuple[int, int] = (80, 24),
         on_output: Callable[[bytes], object],
         on_exit: Callable[[int], object],
+        on_input_drained: Callable[[], object] | None = None,
+        spawn: Callable[[int], Awaitable[Child]] | None = None,
     ) -> None:
+        """`spawn(slave_fd)` starts the child on the terminal (in a new session); by default `argv` is run."""
         self.argv = list(argv)
         self.env = dict(env)
         self.cwd = cwd
         self.size = size
         self._on_output = on_output
         self._on_exit = on_exit
+        self._on_input_drained = on_input_drained
+        self._spawn = spawn or self._exec
         self._loop = asyncio.get_running_loop()
         self._master = -1
-        self._proc: asyncio.subprocess.Process | None = None
-        self._pending = bytearray()  # input the PTY could not take yet
+        self._proc: Child | None = None
+        self._pending = bytearray()  # input the PTY could not take yet, at most INPUT_LIMIT (+ one write)
+        self._input_full = False
+        self.input_peak = 0  # the most input ever held at once, in bytes
         self._reading = False
         self._paused = False
         self._output_closed = asyncio.Event()
@@ -77,15 +98,7 @@ class PtyProcess:
         try:
             set_window_size(slave, *self.size)
             os.set_blocking(master, False)
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=self.env,
-                cwd=self.cwd,
-                start_new_session=True,  # its own session and process group: killpg reaches all of it
-            )
+            self._proc = await self._spawn(slave)
         except BaseException:
             os.close(master)
             raise
@@ -94,6 +107,17 @@ class PtyProcess:
         self._master = master
         self._start_reading()
         self._waiter = self._loop.create_task(self._wait())  # kept: the loop holds tasks only weakly
+
+    async def _exec(self, slave: int) -> Child:
+        return await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=self.env,
+            cwd=self.cwd,
+            start_new_session=True,  # its own session and process group: killpg reaches all of it
+        )
 
     # -- output --
 
@@ -150,14 +174,22 @@ class PtyProcess:
 
     # -- input --
 
-    def write(self, data: bytes) -> None:
-        """Send input to the child (what the user typed); never blocks."""
+    def write(self, data: bytes) -> bool:
+        """Send input to the child (what the user typed); never blocks.
+
+        False when the buffer is full: the caller should stop sending until
+        `on_input_drained` is called.
+        """
         if self._master < 0 or not self.running:
-            return
+            return True
         had_pending = bool(self._pending)
         self._pending += data
         if not had_pending:
             self._flush()
+        self.input_peak = max(self.input_peak, len(self._pending))
+        if len(self._pending) >= INPUT_LIMIT:
+            self._input_full = True
+        return not self._input_full
 
     def _flush(self) -> None:
         if self._master < 0:
@@ -175,6 +207,10 @@ class PtyProcess:
             self._loop.add_writer(self._master, self._flush)
         else:
             self._loop.remove_writer(self._master)
+        if self._input_full and len(self._pending) < INPUT_LIMIT // 2:
+            self._input_full = False
+            if self._on_input_drained is not None:
+                self._on_input_drained()
 
     def resize(self, cols: int, rows: int) -> None:
         """Set the PTY's size and tell the child (SIGWINCH) to redraw."""

@@ -6,6 +6,11 @@ in `<data-dir>/users/<name>/`. The server only ever runs the tutor: a session
 without a terminal, a command (`ssh host ls`, scp), a subsystem (sftp), port,
 agent or X11 forwarding are all refused, and there is no shell to fall into.
 
+It also holds up under abuse: one session per connection, window sizes clamped
+to 300x100, keys buffered up to a limit (then the server stops reading from that
+client until its tutor catches up), and the limits before login of
+`tutor.classroom.login_limits` (connections, tries, delays, file descriptors).
+
     server = ClassroomServer(ServerConfig(data_dir, auth=Auth.keys(path)))
     await server.start()          # server.port, server.fingerprint
     ...
@@ -16,20 +21,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hmac
 import logging
 import os
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import asyncssh
 
-from tutor.classroom.pty_process import RESET_TERMINAL, PtyProcess
+from tutor.classroom.login_limits import (
+    FD_RESERVE,
+    FailedLogins,
+    OncePerInterval,
+    PreLoginGate,
+    raise_open_file_limit,
+)
+from tutor.classroom.pty_process import RESET_TERMINAL, Child, PtyProcess
 from tutor.classroom.users import InvalidUserName, user_dir, user_name
+from tutor.classroom.zygote import Zygote, clean_environment
 
 __all__ = ["HOST_KEY_FILE", "Auth", "ClassroomServer", "ServerConfig", "TutorSession", "load_or_create_host_key"]
 
@@ -37,7 +51,8 @@ log = logging.getLogger("tutor.classroom")
 
 HOST_KEY_FILE = "ssh_host_ed25519_key"
 QUIT_KEY = b"\x11"  # ctrl+q: the tutor's quit key, so it restores the student's terminal as it exits
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the `tutor` package
+MAX_COLS, MAX_ROWS = 300, 100  # larger windows are clamped to this: far more than a real terminal, bounded cost
+FDS_PER_SESSION = 3  # the connection's socket, the PTY's master end, and one to spare while a tutor starts
 
 
 # -- configuration --
@@ -83,8 +98,15 @@ class ServerConfig:
     idle_timeout: float = 1800.0  # seconds without a key press; 0 for never
     tutor_args: list[str] = field(default_factory=list)  # e.g. ["--lessons", "/abs/dir"], passed to every tutor
     python: str = sys.executable
-    failed_login_delay: float = 1.0  # seconds added to each wrong password
+    failed_login_delay: float = 1.0  # seconds before answering a wrong password; doubles per failure from an address
+    failed_login_most_delay: float = 16.0  # ... up to this
     stop_grace: float = 2.0  # seconds a tutor gets to quit cleanly when the server ends its session
+    login_timeout: float = 20.0  # seconds to log in before the connection is closed
+    max_auth_tries: int = 5  # failed keys or passwords on one connection before it is closed
+    max_unauthenticated: int = 200  # connections not logged in yet; more push out the oldest
+    max_unauthenticated_per_address: int = 50  # ... from one address; more are refused
+    max_per_address: int = 0  # sessions from one address (0: no limit)
+    zygote: bool = True  # fork tutors from a pre-started one (quick starts, shared memory); False: start each anew
 
 
 def load_or_create_host_key(data_dir: Path) -> tuple[asyncssh.SSHKey, Path, bool]:
@@ -139,7 +161,8 @@ class _AuthorizedKeysFile:
 class ClassroomServer:
     """The SSH server: accepts students, runs one tutor per session, keeps count."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, zygote: Zygote | None = None) -> None:
+        """`zygote`: one already running to share (tests); by default the server starts its own."""
         self.config = config
         self.sessions: set[TutorSession] = set()
         self.host_key: asyncssh.SSHKey | None = None
@@ -148,6 +171,12 @@ class ClassroomServer:
         self._authorized_keys: _AuthorizedKeysFile | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
+        self.pre_login = PreLoginGate(config.max_unauthenticated, config.max_unauthenticated_per_address)
+        self.failed_logins = FailedLogins(config.failed_login_delay, config.failed_login_most_delay)
+        self.complaints = OncePerInterval(log)
+        self.fd_limit = 1024
+        self.zygote: Zygote | None = zygote
+        self._own_zygote = zygote is None
         self.closing = False
 
     @property
@@ -167,6 +196,14 @@ class ClassroomServer:
             self._authorized_keys = _AuthorizedKeysFile(config.auth.authorized_keys)  # fail now, not at login
         self.host_key, self.host_key_path, self.host_key_created = load_or_create_host_key(config.data_dir)
         (Path(config.data_dir) / "users").mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.fd_limit = raise_open_file_limit()
+        if config.zygote and self.zygote is None:
+            try:
+                self.zygote = await Zygote.start(config.python, clean_environment(config.data_dir))
+            except (TimeoutError, OSError, RuntimeError) as exc:
+                log.warning("no zygote (%s): every tutor starts from scratch, slower", exc)
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_exception)
         self._acceptor = await asyncssh.create_server(
             lambda: _Connection(self),
             config.host,
@@ -184,7 +221,7 @@ class ClassroomServer:
             public_key_auth=config.auth.mode == "keys",
             password_auth=config.auth.mode == "password",
             kbdint_auth=config.auth.mode == "password",
-            login_timeout=60,
+            login_timeout=config.login_timeout,
             keepalive_interval=30,  # a student whose laptop went to sleep is let go after ~2 minutes
             keepalive_count_max=4,
             reuse_address=True,
@@ -203,14 +240,31 @@ class ClassroomServer:
         )
         for conn in list(self._connections):
             conn.close()
-        deadline = time.monotonic() + 10
-        while self.sessions and time.monotonic() < deadline:  # until every tutor is reaped
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(TimeoutError):  # until every tutor is reaped
+            await asyncio.wait_for(asyncio.gather(*(s.wait_closed() for s in list(self.sessions))), 10)
         if self._acceptor is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._acceptor.wait_closed(), 5)
+        if self.zygote is not None and self._own_zygote:
+            await self.zygote.close()
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Out of file descriptors (asyncio pauses accepting for a second): one line a minute, no traceback each."""
+        exc = context.get("exception")
+        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+            self.complaints.warning(f"out of file descriptors ({exc.strerror}): new connections wait or are refused")
+            return
+        loop.default_exception_handler(context)
 
     # -- used by connections and sessions --
+
+    def room_for_connection(self) -> bool:
+        """Whether one more connection fits in the file descriptors this process may open."""
+        used = len(self._connections) + FDS_PER_SESSION * len(self.sessions)
+        return used + FD_RESERVE < self.fd_limit
+
+    def sessions_from(self, address: str) -> int:
+        return sum(1 for s in self.sessions if s.connection.address == address)
 
     def authorized_keys(self) -> asyncssh.SSHAuthorizedKeys | None:
         if self._authorized_keys is None:
@@ -221,22 +275,26 @@ class ClassroomServer:
             log.error("cannot read %s (%s): no key logins until it is fixed", self._authorized_keys.path, exc)
             return None
 
+    def tutor_args(self, data_dir: Path) -> list[str]:
+        """The arguments of one student's tutor (`python -m tutor ARGS`)."""
+        return ["--data-dir", str(data_dir), *self.config.tutor_args]
+
     def child_argv(self, data_dir: Path) -> list[str]:
-        return [self.config.python, "-m", "tutor.classroom.child", "--data-dir", str(data_dir), *self.config.tutor_args]
+        return [self.config.python, "-m", "tutor.classroom.child", *self.tutor_args(data_dir)]
+
+    def spawner(self, data_dir: Path, env: dict[str, str]) -> Callable[[int], Awaitable[Child]] | None:
+        """How to start a tutor on a terminal: forked by the zygote while it runs, else None (a fresh process)."""
+        zygote = self.zygote if self.config.zygote else None
+        if zygote is None or not zygote.alive:
+            if zygote is not None:
+                self.complaints.warning("the zygote has stopped: tutors start from scratch, slower")
+            return None
+        args = self.tutor_args(data_dir)
+        return lambda fd: zygote.spawn(args, env=env, cwd=data_dir, fds=(fd, fd, fd))
 
     def child_env(self, name: str, home: Path, term: str, client_env: dict[str, str]) -> dict[str, str]:
         """A small, clean environment: nothing of the server's (its password, say) reaches a student."""
-        pythonpath = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(home),
-            "USER": name,
-            "LOGNAME": name,
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
-            "TERM": term or "xterm",
-        }
+        env = clean_environment(home) | {"USER": name, "LOGNAME": name, "TERM": term or "xterm"}
         for key in ("COLORTERM", "NO_COLOR"):  # only if the client sends them (OpenSSH: SetEnv/SendEnv)
             if key in client_env:
                 env[key] = client_env[key]
@@ -250,18 +308,41 @@ class _Connection(asyncssh.SSHServer):
         self.server = server
         self.conn: asyncssh.SSHServerConnection | None = None
         self.peer = "?"
+        self.address = "?"
         self.user = "?"
         self.logged_in = False
+        self.failed_tries = 0
+        self.seat: TutorSession | None = None  # the session that runs this connection's tutor
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
+        self.address = str(peer[0])
         self.peer = f"{peer[0]}:{peer[1]}"
-        self.server._connections.add(conn)
+        server = self.server
+        if not server.room_for_connection():  # near the open-file limit: make room, or refuse
+            oldest = server.pre_login.oldest()
+            if oldest is None:
+                server.complaints.warning(f"refused connections: near the limit of {server.fd_limit} open files")
+                asyncio.get_running_loop().call_soon(conn.abort)  # after asyncssh has finished setting it up
+                return
+            server.complaints.warning(f"near the limit of {server.fd_limit} open files: closing the oldest logins")
+            server.pre_login.leave(oldest)
+            oldest.abort()
+        admitted, evicted = server.pre_login.admit(conn, self.address)
+        if not admitted:
+            server.complaints.warning(f"refused connections from {self.address}: too many waiting to log in")
+            asyncio.get_running_loop().call_soon(conn.abort)
+            return
+        if evicted is not None:
+            server.complaints.warning("too many connections waiting to log in: closing the oldest ones")
+            evicted.abort()
+        server._connections.add(conn)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.conn is not None:
             self.server._connections.discard(self.conn)
+            self.server.pre_login.leave(self.conn)
         if not self.logged_in and self.user != "?":
             log.info("no login: %s from %s gave up or was refused", self.user, self.peer)
 
@@ -278,6 +359,8 @@ class _Connection(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         self.logged_in = True
+        if self.conn is not None:
+            self.server.pre_login.leave(self.conn)
 
     def password_auth_supported(self) -> bool:
         return self.server.config.auth.mode == "password"
@@ -287,10 +370,27 @@ class _Connection(asyncssh.SSHServer):
         if expected is not None and hmac.compare_digest(password.encode(), expected.encode()):
             return True
         log.info("wrong password for %s from %s", username, self.peer)
-        await asyncio.sleep(self.server.config.failed_login_delay)
+        await asyncio.sleep(self.server.failed_logins.failed(self.address))
+        self._failed_try()
         return False
 
-    def session_requested(self) -> TutorSession:
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Called for a key that is not in the authorized keys: one failed try."""
+        self._failed_try()
+        return False
+
+    def _failed_try(self) -> None:
+        self.failed_tries += 1
+        if self.failed_tries >= self.server.config.max_auth_tries and self.conn is not None:
+            log.info("closed %s from %s after %d failed logins", self.user, self.peer, self.failed_tries)
+            conn = self.conn
+            asyncio.get_running_loop().call_soon(
+                conn.disconnect, asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures"
+            )
+
+    def session_requested(self) -> TutorSession | bool:
+        if self.seat is not None:  # one seat per connection
+            return self._refuse("a second session on one connection")
         return TutorSession(self.server, self)
 
     # Never anything else. (asyncssh's defaults refuse these too; saying so keeps it true if they change.)
@@ -335,6 +435,8 @@ class TutorSession(asyncssh.SSHServerSession):
         self.child: PtyProcess | None = None
         self.started_at = time.monotonic()
         self._last_input = 0.0
+        self.input_paused = False
+        self._closed = asyncio.Event()  # set when the session has left the server, its tutor reaped
         self._idle_handle: asyncio.TimerHandle | None = None
         self._server_ending = False
         self._finished = False
@@ -404,7 +506,20 @@ class TutorSession(asyncssh.SSHServerSession):
                 "Try again in a minute, or ask your teacher."
             )
             return
+        if self.connection.seat is not None:
+            log.info("refused a second session on one connection for %s from %s", self.name, self.connection.peer)
+            self._say_and_close("One tutor per connection: this connection already has one.")
+            return
+        per_address = self.server.config.max_per_address
+        if per_address and self.server.sessions_from(self.connection.address) >= per_address:
+            log.info("refused %s from %s: %d sessions from that address", self.name, self.connection.peer, per_address)
+            self._say_and_close(
+                f"Sorry, this server takes at most {per_address} session{'s' if per_address != 1 else ''} "
+                "from one address, and that many are open.\r\nClose one and try again, or ask your teacher."
+            )
+            return
         self.server.sessions.add(self)  # counted now, before anything awaits, so the limit holds under a rush
+        self.connection.seat = self
         self._spawn(self._start_child())
 
     def _say_and_close(self, message: str) -> None:
@@ -426,11 +541,21 @@ class TutorSession(asyncssh.SSHServerSession):
                 size=self.size,
                 on_output=self._child_output,
                 on_exit=self._child_exited,
+                on_input_drained=self._input_drained,
+                spawn=self.server.spawner(home, env),
             )
             await self.child.start()
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM):
+                log.exception("could not start a tutor for %s", self.name)
+            else:
+                self.server.complaints.warning(f"could not start a tutor: {exc.strerror}")
+            self._free_seat()
+            self._say_and_close("The server is too busy to start your tutor. Try again in a minute.")
+            return
         except Exception as exc:
             log.exception("could not start a tutor for %s", self.name)
-            self.server.sessions.discard(self)
+            self._free_seat()
             self._say_and_close(f"The tutor could not start ({type(exc).__name__}). Ask your teacher.")
             return
         if self._finished:  # the client left while the child was starting
@@ -455,8 +580,14 @@ class TutorSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self._last_input = time.monotonic()
-        if self.child is not None:
-            self.child.write(data)
+        if self.child is not None and not self.child.write(data) and self.chan is not None:
+            self.chan.pause_reading()  # the tutor is behind: let the client wait (SSH's own window holds it)
+            self.input_paused = True
+
+    def _input_drained(self) -> None:
+        if self.input_paused and self.chan is not None:
+            self.input_paused = False
+            self.chan.resume_reading()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self._last_input = time.monotonic()
@@ -534,7 +665,7 @@ class TutorSession(asyncssh.SSHServerSession):
         if self._idle_handle is not None:
             self._idle_handle.cancel()
         if self.child is None:  # refused before a tutor started: nothing to log as a session
-            self.server.sessions.discard(self)
+            self._free_seat()
             return
         self._spawn(self._reap(reason))
 
@@ -543,7 +674,7 @@ class TutorSession(asyncssh.SSHServerSession):
         try:
             await self.child.terminate(grace=0)
         finally:
-            self.server.sessions.discard(self)
+            self._free_seat()
         cols, rows = self.size
         minutes, seconds = divmod(int(time.monotonic() - self.started_at), 60)
         log.info(
@@ -558,6 +689,12 @@ class TutorSession(asyncssh.SSHServerSession):
             rows,
         )
 
+    def _free_seat(self) -> None:
+        self.server.sessions.discard(self)
+        if self.connection.seat is self:
+            self.connection.seat = None
+        self._closed.set()
+
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` in the background, holding on to it (the loop keeps only weak references)."""
         task = asyncio.get_running_loop().create_task(coro)
@@ -565,11 +702,10 @@ class TutorSession(asyncssh.SSHServerSession):
         task.add_done_callback(self._tasks.discard)
 
     async def wait_closed(self) -> None:
-        """Wait until this session's tutor has been reaped (tests, benchmarks)."""
-        while self in self.server.sessions or (self.child is not None and self.child.running):
-            await asyncio.sleep(0.02)
+        """Wait until this session has ended and its tutor has been reaped."""
+        await self._closed.wait()
 
 
 def _cells(width: int, height: int) -> tuple[int, int]:
-    """A usable size in cells: clients that report 0 get 80x24."""
-    return (width if 0 < width < 10000 else 80, height if 0 < height < 10000 else 24)
+    """A usable size in cells: clients that report 0 get 80x24, larger than 300x100 is clamped."""
+    return (min(width, MAX_COLS) if width > 0 else 80, min(height, MAX_ROWS) if height > 0 else 24)

@@ -49,6 +49,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from tutor.classroom.users import NAME_RULE, InvalidUserName, user_dir, user_name
+from tutor.classroom.zygote import Zygote, clean_environment
 
 __all__ = ["MAX_COLUMNS", "MAX_ROWS", "ClassroomWebServer", "normal_origin", "offline_index_template"]
 
@@ -248,14 +249,28 @@ class ClassroomWebServer(Server):
         self._sessions: dict[asyncio.Task, web.WebSocketResponse] = {}
         self._tabs_changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._zygote: asyncio.Task[Zygote | None] | None = None  # started with the first tab
 
     def command_for(self, home: Path) -> list[str]:
         return [sys.executable, "-m", "tutor", "--data-dir", str(home), *self.tutor_args]
 
+    async def _start_zygote(self) -> Zygote | None:
+        try:
+            return await Zygote.start(sys.executable, clean_environment(self.data_dir))
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            log.warning("no zygote (%s): every tutor starts from scratch, slower", exc)
+            return None
+
     async def launch_tutor(self, argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
         """Start one tab's tutor, talking textual-serve's protocol on its stdin and stdout (the one place a tab's
         process is made: another launcher may replace it, returning a Process whose pid leads its process group,
-        and whose tutor dies with the server)."""
+        and whose tutor dies with the server). Forked from the zygote while it runs (quick, shared memory)."""
+        if self._zygote is None:
+            self._zygote = asyncio.create_task(self._start_zygote())
+        zygote = await self._zygote
+        if zygote is not None and zygote.alive:
+            home = argv[argv.index("--data-dir") + 1] if "--data-dir" in argv else None
+            return await zygote.spawn_process(argv, env=env, cwd=home)  # type: ignore[return-value]
         return await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.PIPE,
@@ -306,6 +321,8 @@ class ClassroomWebServer(Server):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._zygote is not None and (zygote := await self._zygote) is not None:
+            await zygote.close()
 
     async def wait_for_tabs(self, count: int) -> None:
         """Until exactly `count` tabs have a tutor."""
