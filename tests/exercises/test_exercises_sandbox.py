@@ -67,7 +67,11 @@ def test_check_sandbox_says_why_when_there_is_none(tmp_path: Path, monkeypatch) 
 
 
 def _serve_args(tmp_path: Path, allow: bool) -> argparse.Namespace:
-    return argparse.Namespace(command="serve", serve_kind="ssh", allow_code=allow, data_dir=tmp_path, lessons=[])
+    """`serve ssh` as the command line parses it."""
+    from tutor.cli import build_parser
+
+    argv = ["--data-dir", str(tmp_path), "serve", "ssh", "--open", "--port", "0"] + (["--allow-code"] if allow else [])
+    return build_parser().parse_args(argv)
 
 
 def test_allow_code_without_a_sandbox_refuses_to_start(tmp_path: Path, monkeypatch, capsys) -> None:
