@@ -14,6 +14,7 @@ from lessons.catalog import Catalog
 from lessons.runner import LessonRun
 from tutor.progress import DONE, Progress
 from tutor.screens.browser import LessonBrowser
+from tutor.settings import remember_theme
 
 
 def default_theme() -> str:
@@ -42,6 +43,13 @@ class TutorApp(App[None]):
         self._theme_name = theme
         self._remembered: tuple[str, int] | None = None
         self.playground_history: list[str] = []  # the session's programs, kept across visits
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the command palette is remembered beside the progress for the next start."""
+        if theme != self._theme_name:
+            self._theme_name = theme
+            if problem := remember_theme(self.progress.path.parent, theme):
+                self.notify(problem, severity="warning")
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
