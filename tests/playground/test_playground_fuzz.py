@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from engine.value import Value
 from tutor.graph_text import render_tree
-from tutor.playground import FUNCTIONS, ProgramError, gradient_check, parse
+from tutor.playground.program import FUNCTIONS, ProgramError, gradient_check, parse
 
 FUZZ = settings(
     max_examples=250,
