@@ -167,6 +167,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_app(catalog: Catalog, args: argparse.Namespace) -> int:
     from tutor.app import TutorApp
     from tutor.progress import Progress, default_data_dir
+
     if args.lesson and catalog.get(args.lesson) is None:
         return _fail(f"no lesson {args.lesson!r}; `python -m tutor list` shows them")
     data_dir = args.data_dir or default_data_dir()
