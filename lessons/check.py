@@ -14,6 +14,7 @@ file and line, and the other lessons are still checked.
 from __future__ import annotations
 
 import faulthandler
+import importlib
 import math
 import multiprocessing
 import os
@@ -259,8 +260,9 @@ def check_files(
 ) -> list[FileReport]:
     """Check each file in a child process of its own, `jobs` at a time; reports in the order of `files`."""
     jobs = max(1, jobs or default_jobs())
+    importlib.import_module("numpy")  # once here, so every forked child starts with it (the tensor lessons use it)
     context = _context()
-    pending = list(files)
+    pending = sorted(files, key=lambda path: not _trains(path))  # the slow ones first, so none starts last
     running: list[_Job] = []
     reports: dict[Path, FileReport] = {}
     with tempfile.TemporaryDirectory(prefix="tutor-check-") as tmp:
@@ -281,6 +283,14 @@ def check_files(
                     reports[job.path] = _finish(job, timeout)
                     done(reports[job.path])
     return [reports[path] for path in files]
+
+
+def _trains(path: Path) -> bool:
+    """Whether a lesson file has a training step, the steps that take seconds to check."""
+    try:
+        return "Train(" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _duplicates(reports: list[FileReport]) -> list[LessonError]:
