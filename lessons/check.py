@@ -24,7 +24,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -99,25 +99,27 @@ def _static_problems(step: Step) -> list[str]:
     return problems
 
 
-def _not_a_step(lesson: Lesson) -> LessonError | None:
-    """The first thing the lesson yields that is not a step, at the line that yields it."""
-    steps = lesson.build()
-    for item in steps:
+def _built(lesson: Lesson) -> tuple[list[Step], LessonError | None]:
+    """The lesson's steps, built once; or the first thing it yields that is not a step, at the line yielding it."""
+    steps: list[Step] = []
+    generator = lesson.build()
+    for item in generator:
         if not isinstance(item, Step):
-            frame = getattr(steps, "gi_frame", None)  # a generator paused at the offending yield
+            frame = getattr(generator, "gi_frame", None)  # a generator paused at the offending yield
             line = frame.f_lineno if frame is not None else lesson.line
-            return LessonError(lesson.source, line, f"yields {type(item).__name__} {item!r:.60}, which is not a step")
-    return None
+            return steps, LessonError(lesson.source, line, f"yields {type(item).__name__} {item!r:.60}, not a step")
+        steps.append(item)
+    return steps, None
 
 
 def check_lesson(lesson: Lesson) -> list[LessonError]:
     """Every problem found running `lesson` from its first step to its last (in this process)."""
     problems: list[LessonError] = []
     try:
-        wrong = _not_a_step(lesson)
+        steps, wrong = _built(lesson)
         if wrong is not None:
             return [wrong]
-        run = LessonRun(lesson)
+        run = LessonRun(replace(lesson, build=lambda: steps))  # the steps just built, not built again
     except (Exception, SystemExit) as exc:  # SystemExit: a lesson calling sys.exit()
         return [_failure(exc, lesson, lesson.line)]
     if not any(step.gated for step in run.steps):
