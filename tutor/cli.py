@@ -160,7 +160,11 @@ def run_check(args: argparse.Namespace) -> int:
         for error in errors:
             print(f"tutor: {error}", file=sys.stderr)
         return USAGE_ERROR
-    problems = check_catalog(folders, shipped=not args.dirs, jobs=args.jobs, timeout=args.timeout)
+    try:
+        problems = check_catalog(folders, shipped=not args.dirs, jobs=args.jobs, timeout=args.timeout)
+    except KeyboardInterrupt:
+        print("tutor: check interrupted", file=sys.stderr)
+        return 130
     return 1 if problems else 0
 
 
