@@ -313,10 +313,14 @@ def _duplicates(reports: list[FileReport]) -> list[LessonError]:
     return problems
 
 
+def _print_now(line: str) -> None:
+    print(line, flush=True)  # flushed: through a pipe too, each line shows as it comes
+
+
 def check_catalog(
     folders: Sequence[Path] = (),
     shipped: bool = True,
-    report: Callable[[str], None] = print,
+    report: Callable[[str], None] = _print_now,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[LessonError]:
