@@ -55,7 +55,8 @@ def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(t
         """,
     )
     write(tmp_path, "empty.py", "X = 1\n")
-    catalog = load_catalog([tmp_path])
+    write(tmp_path, "exits.py", "import sys\n\nsys.exit(3)\n")
+    catalog = load_catalog([tmp_path])  # sys.exit() at import does not end the app: it is one more error
     assert "good-one" in [lesson.id for lesson in catalog.lessons]
     errors = {Path(e.file).name: e for e in catalog.errors}
     assert errors["syntax.py"].file == str(syntax) and errors["syntax.py"].line >= 1
@@ -64,6 +65,7 @@ def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(t
     assert errors["malformed.py"].file == str(malformed)
     assert "title" in errors["malformed.py"].message and "minutes" in errors["malformed.py"].message
     assert "no lesson" in errors["empty.py"].message
+    assert (errors["exits.py"].line, errors["exits.py"].message) == (3, "SystemExit: 3")
 
 
 def test_a_duplicate_id_is_reported_and_the_first_kept(tmp_path):
