@@ -17,6 +17,7 @@ from lessons.runner import LessonRun
 from tutor.exercises.messages import ExerciseChecked, HintShown
 from tutor.progress import DONE, Progress
 from tutor.screens.browser import LessonBrowser
+from tutor.settings import remember_theme
 
 
 def default_theme() -> str:
@@ -55,6 +56,13 @@ class TutorApp(App[None]):
         self.exercises_dir = exercises  # the learner's exercise folder (None: ./backprop-exercises)
         self.code = code  # learner code: "local" (a child process), "sandbox" (bubblewrap), "off" (classroom default)
         self._open_exercises_first = exercises is not None
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the command palette is remembered beside the progress for the next start."""
+        if theme != self._theme_name:
+            self._theme_name = theme
+            if problem := remember_theme(self.progress.path.parent, theme):
+                self.notify(problem, severity="warning")
 
     def on_mount(self) -> None:
         self.theme = self._theme_name

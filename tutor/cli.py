@@ -1,11 +1,41 @@
-"""The command line: `python -m tutor [list | check | play | show | serve | class] ...`."""
+"""The command line: `python -m tutor [list | check | play | serve | class] ...`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lessons.catalog import Catalog
+
+USAGE_ERROR = 2  # what argparse itself exits with on a bad command line
+
+
+def _version() -> str:
+    try:
+        return version("backprop-tutor")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tutor",
         description="Backprop Tutor: learn how neural networks learn by driving a real autograd engine.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s (backprop-tutor) {_version()}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
     parser.add_argument(
         "--lessons", metavar="DIR", action="append", type=Path, default=[], help="an extra lesson folder (repeatable)"
@@ -29,12 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the lessons, one a line, and exit")
     check = sub.add_parser("check", help="run every step of every lesson headlessly; exit 1 on any problem")
     check.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="lesson folders to check (default: all)")
+    check.add_argument(
+        "--jobs", type=_jobs, metavar="N", help="lessons checked at once, each in its own process (default: the cores)"
+    )
+    check.add_argument(
+        "--timeout", type=_seconds, default=30.0, metavar="S", help="seconds a lesson may take (default 30)"
+    )
     read = sub.add_parser(
         "read", help="a lesson as plain text, line by line (screen readers, pipes, notes): n, p, e, h, q"
     )
     read.add_argument("lesson_id", metavar="LESSON", help="the lesson's id, as `list` shows it")
     play = sub.add_parser("play", help="build a graph from a small program and print it with its grads")
-    play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2'")
+    play.add_argument("program", help="e.g. 'a = 2; b = -3; L = (a*b + 10) * -2' (one starting with '-' works too)")
     play.add_argument("--steps", action="store_true", help="print the backward pass step by step")
     from tutor.classroom.cli import add_commands
     from tutor.exercises.cli import add_command as add_exercises
@@ -46,12 +83,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command in ("serve", "class"):
-        from tutor.classroom.cli import run
+_VALUED = ("--lesson", "--lessons", "--data-dir", "--theme")  # the global options that take a value
 
-        return run(args)
+
+def _program_after_dashes(argv: list[str]) -> list[str]:
+    """`play '-2**0.5'`: put `--` before a program that starts with '-', so it is not taken for an option."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            return argv
+        if token in _VALUED:
+            i += 2
+            continue
+        if token.startswith("-"):
+            i += 1
+            continue
+        if token != "play":
+            return argv
+        for j in range(i + 1, len(argv)):
+            if argv[j] == "--" or not argv[j].startswith("-"):
+                return argv
+            if argv[j] not in ("--steps", "-h", "--help"):
+                return [*argv[:j], "--", *argv[j:]]
+        return argv
+    return argv
+
+
+def _fail(message: str) -> int:
+    print(f"tutor: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _theme_problem(theme: str | None) -> str | None:
+    if theme is None:
+        return None
+    from textual.theme import BUILTIN_THEMES
+
+    if theme not in BUILTIN_THEMES:
+        return f"no theme {theme!r}; choose one of: {', '.join(sorted(BUILTIN_THEMES))}"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(_program_after_dashes(list(sys.argv[1:] if argv is None else argv)))
+    if args.lesson is not None and not args.lesson.strip():
+        return _fail("--lesson needs a lesson id; `python -m tutor list` shows them")
+    problem = _theme_problem(args.theme)
+    if problem:
+        return _fail(problem)
+    if args.command == "check":
+        return run_check(args)
     if args.command == "show":
         from tutor.learner.show_cli import run as run_show
 
@@ -60,19 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         from tutor.exercises.cli import run as run_exercises
 
         return run_exercises(args)
+    catalog = _load(args.lessons, shipped=args.command not in ("serve", "play"))
+    if catalog is None:
+        return USAGE_ERROR
+    if args.command in ("serve", "class"):
+        from tutor.classroom.cli import run
+
+        return run(args)
     if args.command == "play":
         from tutor.playground.cli import run_play
 
         return run_play(args.program, steps=args.steps)
-    from lessons.catalog import load_catalog
-
-    if args.command == "check":
-        from lessons.check import check_catalog
-
-        if args.dirs:
-            return 1 if check_catalog(args.dirs, shipped=False) else 0
-        return 1 if check_catalog(args.lessons) else 0
-    catalog = load_catalog(args.lessons)
     if args.command == "read":
         from tutor.progress import default_data_dir
         from tutor.reader import run_read
@@ -81,10 +161,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for lesson in catalog.lessons:
             print(f"{lesson.id:<24} {lesson.title:<48} {lesson.minutes:>3} min")
-        for error in catalog.errors:
-            print(f"error: {error}", file=sys.stderr)
         return 0
     return run_app(catalog, args)
+
+
+def _load(folders: list[Path], shipped: bool) -> Catalog | None:
+    """The lessons, or None after printing each problem (a missing, unreadable or broken lesson folder)."""
+    from lessons.catalog import Catalog, load_catalog
+
+    if not folders and not shipped:
+        return Catalog()
+    catalog = load_catalog(folders, shipped=shipped)
+    for error in catalog.errors:
+        print(f"tutor: {error}", file=sys.stderr)
+    return None if catalog.errors else catalog
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`check [DIR ...]`: 0 when every lesson passes, 1 on any problem, 2 when a folder cannot be read."""
+    from lessons.catalog import lesson_files
+    from lessons.check import check_catalog
+
+    folders = args.dirs or args.lessons
+    _, errors = lesson_files(folders, shipped=False)
+    if errors:
+        for error in errors:
+            print(f"tutor: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        problems = check_catalog(folders, shipped=not args.dirs, jobs=args.jobs, timeout=args.timeout)
+    except KeyboardInterrupt:
+        print("tutor: check interrupted", file=sys.stderr)
+        return 130
+    return 1 if problems else 0
 
 
 def needs_terminal() -> str | None:
@@ -101,28 +210,28 @@ def needs_terminal() -> str | None:
     return None
 
 
-def run_app(catalog, args: argparse.Namespace, exercises: Path | None = None) -> int:
+def run_app(catalog: Catalog, args: argparse.Namespace, exercises: Path | None = None) -> int:
     from tutor.app import TutorApp
     from tutor.progress import Progress, default_data_dir
 
     if args.lesson and catalog.get(args.lesson) is None:
-        print(f"tutor: no lesson {args.lesson!r}; `python -m tutor list` shows them", file=sys.stderr)
-        return 2
-    if args.theme:
-        from textual.theme import BUILTIN_THEMES
-
-        if args.theme not in BUILTIN_THEMES:
-            names = ", ".join(sorted(BUILTIN_THEMES))
-            print(f"tutor: no theme {args.theme!r}; choose one of: {names}", file=sys.stderr)
-            return 2
+        return _fail(f"no lesson {args.lesson!r}; `python -m tutor list` shows them")
     why = needs_terminal()
     if why is not None:
-        print(
-            f"tutor: the full-screen app needs a terminal ({why}); for a lesson as plain text, use "
-            "`python -m tutor read LESSON` (`python -m tutor list` shows the lessons)",
-            file=sys.stderr,
+        return _fail(
+            f"the full-screen app needs a terminal ({why}); for a lesson as plain text, use "
+            "`python -m tutor read LESSON` (`python -m tutor list` shows the lessons)"
         )
-        return 2
-    progress = Progress.load(args.data_dir or default_data_dir())
-    TutorApp(catalog, progress, lesson_id=args.lesson, theme=args.theme, exercises=exercises, code=args.code).run()
+    data_dir = args.data_dir or default_data_dir()
+    progress = Progress.load(data_dir)
+    theme = starting_theme(args.theme, data_dir)
+    TutorApp(catalog, progress, lesson_id=args.lesson, theme=theme, exercises=exercises, code=args.code).run()
     return 0
+
+
+def starting_theme(asked: str | None, data_dir: Path) -> str | None:
+    """`--theme` if given, else the theme last chosen in the palette (if Textual still has it), else None."""
+    from tutor.settings import saved_theme
+
+    saved = saved_theme(data_dir)
+    return asked or (saved if _theme_problem(saved) is None else None)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lessons.catalog import load_catalog
 from lessons.check import check_catalog
+from tutor.cli import main
 
 GOOD = """
 from engine import Value
@@ -54,7 +55,8 @@ def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(t
         """,
     )
     write(tmp_path, "empty.py", "X = 1\n")
-    catalog = load_catalog([tmp_path])
+    write(tmp_path, "exits.py", "import sys\n\nsys.exit(3)\n")
+    catalog = load_catalog([tmp_path])  # sys.exit() at import does not end the app: it is one more error
     assert "good-one" in [lesson.id for lesson in catalog.lessons]
     errors = {Path(e.file).name: e for e in catalog.errors}
     assert errors["syntax.py"].file == str(syntax) and errors["syntax.py"].line >= 1
@@ -63,6 +65,7 @@ def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(t
     assert errors["malformed.py"].file == str(malformed)
     assert "title" in errors["malformed.py"].message and "minutes" in errors["malformed.py"].message
     assert "no lesson" in errors["empty.py"].message
+    assert (errors["exits.py"].line, errors["exits.py"].message) == (3, "SystemExit: 3")
 
 
 def test_a_duplicate_id_is_reported_and_the_first_kept(tmp_path):
@@ -116,23 +119,86 @@ def run_tutor(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_cli_check_over_the_shipped_lessons_exits_0():
-    result = run_tutor("check")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 problems" in result.stdout
-
-
-def test_cli_check_exits_1_and_names_the_file_and_line(tmp_path):
+def test_cli_check_counts_as_it_goes_exits_1_and_names_the_file_and_line(tmp_path):
+    write(tmp_path, "good.py", GOOD.format(id="good-three", order=500))
     bad = write(tmp_path, "broken.py", "from lessons.api import lesson\n\nundefined_name\n")
-    result = run_tutor("check", str(tmp_path))
+    result = run_tutor("check", "--jobs", "2", str(tmp_path))
     assert result.returncode == 1
     assert f"{bad}:3" in result.stdout
-
-
-def test_cli_list_prints_one_line_a_lesson():
-    result = run_tutor("list")
-    assert result.returncode == 0
     lines = result.stdout.splitlines()
+    progress = sorted(line for line in lines if line.startswith("["))
+    assert progress == ["[1/2] broken.py … 1 problem", "[2/2] good-three … ok"]
+    assert lines[-1] == "1 lesson checked, 1 problem"
+
+
+BROKEN = {
+    "not_a_step.py": """
+        from lessons.api import lesson, NumberQuiz
+
+        @lesson(id="not-a-step", title="T", summary="s", minutes=2, order=1)
+        def not_a_step():
+            yield NumberQuiz("2?", answer=lambda: 2.0)
+            yield "a string is not a step"
+        """,
+    "raises_in_step.py": """
+        from lessons.api import lesson, Narrate, NumberQuiz
+
+        @lesson(id="raises", title="T", summary="s", minutes=2, order=1)
+        def raises():
+            yield NumberQuiz("2?", answer=lambda: 2.0)
+            yield Narrate(lambda: str(1 / 0))
+        """,
+    "exits_at_import.py": """
+        import sys
+
+        sys.exit(3)
+        """,
+    "exits_in_step.py": """
+        import sys
+        from lessons.api import lesson, NumberQuiz
+
+        @lesson(id="exits", title="T", summary="s", minutes=2, order=1)
+        def exits():
+            yield NumberQuiz("2?", answer=lambda: sys.exit(4))
+        """,
+    "loops.py": """
+        from lessons.api import lesson, NumberQuiz
+
+        def forever():
+            while True:
+                pass
+
+        @lesson(id="loops", title="T", summary="s", minutes=2, order=1)
+        def loops():
+            yield NumberQuiz("2?", answer=forever)
+        """,
+}
+WHERE = {  # file: (lines, words in the message)
+    "not_a_step.py": ({7}, "not a step"),
+    "raises_in_step.py": ({7}, "ZeroDivisionError"),
+    "exits_at_import.py": ({4}, "SystemExit: 3"),
+    "exits_in_step.py": ({7}, "SystemExit: 4"),
+    "loops.py": ({5, 6}, "longer than 2 s"),  # stopped in the loop: on its test or its body
+}
+
+
+def test_check_reports_each_broken_lesson_with_file_and_line_and_checks_the_rest(tmp_path):
+    for name, text in BROKEN.items():
+        write(tmp_path, name, text)
+    write(tmp_path, "good.py", GOOD.format(id="still-checked", order=500))
+    lines: list[str] = []
+    problems = check_catalog([tmp_path], shipped=False, report=lines.append, jobs=2, timeout=2)
+    found = {Path(p.file).name: (p.line, p.message) for p in problems}
+    assert set(found) == set(BROKEN)
+    for name, (expected_lines, words) in WHERE.items():
+        assert found[name][0] in expected_lines and words in found[name][1], (name, found[name])
+    assert "[6/6] " in "\n".join(lines) and any(line.endswith("still-checked … ok") for line in lines)
+    assert lines[-1] == "4 lessons checked, 5 problems"  # loops.py was stopped before it could say
+
+
+def test_cli_list_prints_one_line_a_lesson(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(load_catalog().lessons)
     assert lines[0].split()[0] == load_catalog().lessons[0].id
     assert all(line.rstrip().endswith("min") for line in lines)
@@ -147,11 +213,16 @@ def test_the_authoring_guides_complete_example_passes_check(tmp_path):
     assert "1 lesson checked, 0 problems" in result.stdout
 
 
-def test_cli_refuses_an_unknown_lesson_or_theme_with_exit_2():
-    result = run_tutor("--lesson", "no-such-lesson")
-    assert result.returncode == 2 and "no lesson 'no-such-lesson'" in result.stderr
-    result = run_tutor("--theme", "no-such-theme")
-    assert result.returncode == 2 and "ansi-dark" in result.stderr
+def test_check_finds_a_lesson_id_used_twice_across_files(tmp_path):
+    write(tmp_path, "one.py", GOOD.format(id="twice", order=1))
+    second = write(tmp_path, "two.py", GOOD.format(id="twice", order=2))
+    problems = check_catalog([tmp_path], shipped=False, report=lambda line: None)
+    assert [(p.file, "already used" in p.message) for p in problems] == [(str(second), True)]
+
+
+def test_cli_refuses_an_unknown_lesson_with_exit_2(capsys):
+    assert main(["--lesson", "no-such-lesson"]) == 2
+    assert "no lesson 'no-such-lesson'" in capsys.readouterr().err
 
 
 def test_check_refuses_decimals_typed_into_fixed_text_with_their_line(tmp_path):

@@ -6,7 +6,7 @@ from engine.explain import node_names
 from engine.graph import count_nodes
 from engine.value import Value
 from tutor.graph_text import node_text, render_tree
-from tutor.playground import run
+from tutor.playground.program import run
 
 
 def test_node_text_for_operations_and_leaves() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from engine.graph import count_nodes
 from engine.value import Value
-from tutor.playground import FUNCTIONS, Limits, ProgramError, gradient_check, parse, run
+from tutor.playground.program import FUNCTIONS, Limits, ProgramError, gradient_check, parse, run
 
 
 def _leaves(**values: float) -> dict[str, Value]:

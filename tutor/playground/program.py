@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.gradcheck import central_difference, relative_error
 from engine.value import Value
@@ -99,7 +101,7 @@ class ProgramError(Exception):
 # An instruction is (op, argument, line, column):
 #   ("num", 2.0) push a number    ("load", "a") push a named node    ("neg", None) negate the top
 #   ("bin", "*") combine the top two    ("call", "tanh") apply a function to the top
-Instr = tuple[str, object, int, int]
+Instr = tuple[str, Any, int, int]  # the argument's type goes with the opcode: a number, a name or an operator
 
 
 @dataclass(frozen=True)
@@ -260,20 +262,23 @@ def _power(a: Operand, k: Operand) -> Value:
     return a**k
 
 
+_ARITHMETIC: dict[str, Callable[[Any, Any], Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
+
+
 def _binary(op: str, a: Operand, b: Operand) -> Value:
+    """`a op b` with at least one Value, so the result (a Value) is a node of the graph."""
     if not isinstance(a, Value) and not isinstance(b, Value):
         a = Value(a)  # two numbers: keep the operation in the graph
-    if op == "+":
-        return a + b  # type: ignore[return-value]
-    if op == "-":
-        return a - b  # type: ignore[return-value]
-    if op == "*":
-        return a * b  # type: ignore[return-value]
-    if op == "/":
-        if (b.data if isinstance(b, Value) else b) == 0:
-            raise ZeroDivisionError("division by zero")
-        return a / b  # type: ignore[return-value]
-    return _power(a, b)
+    if op == "**":
+        return _power(a, b)
+    if op == "/" and (b.data if isinstance(b, Value) else b) == 0:
+        raise ZeroDivisionError("division by zero")
+    return _ARITHMETIC[op](a, b)
 
 
 def _run_code(code: tuple[Instr, ...], env: dict[str, Value], program: Program, seen: set[Value] | None = None):
@@ -283,17 +288,17 @@ def _run_code(code: tuple[Instr, ...], env: dict[str, Value], program: Program, 
     for op, arg, line, column in code:
         try:
             if op == "num":
-                push(arg)  # type: ignore[arg-type]
+                push(arg)
             elif op == "load":
-                push(env[arg])  # type: ignore[index]
+                push(env[arg])
             elif op == "neg":
                 push(-pop())
             elif op == "bin":
                 b = pop()
-                push(_binary(arg, pop(), b))  # type: ignore[arg-type]
+                push(_binary(arg, pop(), b))
             else:  # call
                 x = pop()
-                push(_APPLY[arg](x if isinstance(x, Value) else Value(x)))  # type: ignore[index]
+                push(_APPLY[arg](x if isinstance(x, Value) else Value(x)))
         except (ArithmeticError, ValueError, TypeError) as exc:
             raise program.error(str(exc) or type(exc).__name__, line, column) from None
         if seen is not None and isinstance(stack[-1], Value) and len(stack[-1]._prev) and op != "load":
@@ -434,7 +439,7 @@ class _Parser:
 
     def end(self, node: ast.AST) -> tuple[int, int]:
         """The position just after `node`."""
-        line = getattr(node, "end_lineno", None) or getattr(node, "lineno", 1)
+        line = getattr(node, "end_lineno", None) or getattr(node, "lineno", None) or 1
         return line, self.column(line, getattr(node, "end_col_offset", 0) or 0)
 
     def attribute_position(self, node: ast.Attribute) -> tuple[int, int]:
