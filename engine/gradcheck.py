@@ -56,7 +56,11 @@ def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -
 
 def numerical_gradient(f: Function, xs: Sequence[float], h: float = 1e-6) -> list[float]:
     """∂f/∂xᵢ for every input by central differences (see the module docstring)."""
-    return [central_difference(lambda v, i=i: _evaluate(f, [*xs[:i], v, *xs[i + 1 :]]), x, h) for i, x in enumerate(xs)]
+
+    def along(i: int) -> Callable[[float], float]:
+        return lambda v: _evaluate(f, [*xs[:i], v, *xs[i + 1 :]])
+
+    return [central_difference(along(i), x, h) for i, x in enumerate(xs)]
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,17 @@ million operations is as easy as a chain of three.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from engine.value import Value
 
+Node = TypeVar("Node")  # a Value, a Tensor, or anything else with `_prev`
+
 __all__ = ["count_edges", "count_nodes", "node_ids", "reversed_topological_order", "to_dot", "topological_order"]
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Node) -> list[Node]:
     """Every node `root` depends on, each after all of its inputs; `root` last.
 
     A node's inputs come in the order it lists them (`a * b`: a, b, then the
@@ -25,7 +27,7 @@ def topological_order(root: Value) -> list[Value]:
     return reversed_topological_order(root)[::-1]
 
 
-def reversed_topological_order(root: Value) -> list[Value]:
+def reversed_topological_order(root: Node) -> list[Node]:
     """`root` first, then every node after all the nodes that use it: backprop's order.
 
     A depth-first search with its own stack instead of recursion. When a node
@@ -34,8 +36,8 @@ def reversed_topological_order(root: Value) -> list[Value]:
     (and everything below it) has been placed, so the node can be placed too.
     Placing each node after its inputs and reversing gives the order.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
+    order: list[Node] = []
+    seen: set[Node] = set()
     stack: list = [root]
     pop, push, place, see = stack.pop, stack.append, order.append, seen.add
     while stack:

@@ -93,8 +93,8 @@ class Value:
     """A scalar that records the operation that made it, for backprop."""
 
     # `__dict__` last: created only when a learner or a library sets an attribute of its own (`p.m = 0`)
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "__dict__")
-    label = ""  # a name for the tree; set only on the few nodes that have one (it then lives in __dict__)  # noqa: RUF023 (in reading order)
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "__dict__")  # noqa: RUF023 (in reading order)
+    label = ""  # a name for the tree; set only on the few nodes that have one (it then lives in __dict__)
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
         if type(data) is not float or not math.isfinite(data):

@@ -272,6 +272,7 @@ class PlainReader:
 
     def backward_now(self, state: BackwardState) -> list[str]:
         graph = state.step.graph
+        assert graph is not None
         names = self._names(graph)
         lines = backward_lines(state.current, graph, names, state.total)
         if state.question is not None:

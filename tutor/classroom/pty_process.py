@@ -38,7 +38,9 @@ class Child(Protocol):
     """A started process, as `PtyProcess` needs it: an asyncio subprocess, or a child of the zygote."""
 
     pid: int
-    returncode: int | None
+
+    @property
+    def returncode(self) -> int | None: ...
 
     async def wait(self) -> int: ...
 

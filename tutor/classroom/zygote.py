@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 __all__ = ["Zygote", "ZygoteChild", "ZygoteProcess", "clean_environment", "set_parent_death_signal"]
@@ -266,7 +267,7 @@ class Zygote:
         readers = []
         for fd in ours[1:]:
             reader = asyncio.StreamReader(limit=2**16)
-            await loop.connect_read_pipe(lambda r=reader: asyncio.StreamReaderProtocol(r), os.fdopen(fd, "rb", 0))
+            await loop.connect_read_pipe(partial(asyncio.StreamReaderProtocol, reader), os.fdopen(fd, "rb", 0))
             readers.append(reader)
         return ZygoteProcess(child, stdin, readers[0], readers[1])
 

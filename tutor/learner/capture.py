@@ -186,7 +186,7 @@ def _number(x: object) -> float | str:
         return float(x)
     try:
         if getattr(x, "shape", None) == () and hasattr(x, "item"):  # a 0-d array
-            return _number(x.item())  # type: ignore[attr-defined]
+            return _number(x.item())
     except Exception:
         pass
     try:

@@ -31,7 +31,7 @@ def unpack_ints(text: str) -> array:
 def pack_numbers(values: Sequence[Number]) -> dict:
     """Floats in an array; anything else as NaN there and its text by position in `texts`."""
     try:
-        return {"f64": base64.b64encode(array("d", values).tobytes()).decode("ascii"), "texts": {}}  # type: ignore[arg-type,type-var]
+        return {"f64": base64.b64encode(array("d", values).tobytes()).decode("ascii"), "texts": {}}  # type: ignore[type-var]
     except TypeError:  # some are not floats
         pass
     floats = array("d", bytes(8 * len(values)))

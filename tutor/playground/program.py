@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from engine.gradcheck import central_difference, relative_error
@@ -316,6 +317,11 @@ def run(text: str, limits: Limits = DEFAULT_LIMITS) -> Built:
 # -- the gradient check --------------------------------------------------------------------------------
 
 
+def _nudged(program: Program, name: str, value: float) -> float:
+    """The program's result with the input `name` set to `value`."""
+    return program.build({name: value}).result.data
+
+
 def gradient_check(program: Program, h: float = 1e-6, tolerance: float = 1e-4) -> list[GradCheck]:
     """Each input's grad from backprop against engine.gradcheck's central difference and relative error.
 
@@ -328,7 +334,7 @@ def gradient_check(program: Program, h: float = 1e-6, tolerance: float = 1e-4) -
     for name, leaf in built.inputs.items():
         x = leaf.data
         try:
-            numerical = central_difference(lambda v, name=name: program.build({name: v}).result.data, x, h)
+            numerical = central_difference(partial(_nudged, program, name), x, h)
         except ProgramError as exc:
             checks.append(GradCheck(name, x, leaf.grad, None, None, False, f"cannot nudge {name}: {exc.message}"))
             continue
