@@ -23,6 +23,15 @@ def backward_with_assignment(root: Value) -> None:
             child.grad = local * node.grad  # the bug: each use overwrites the one before
 
 
+def backward_like_micrograd(root: Value) -> None:
+    """micrograd's own backward loop: the root's grad set to 1 and every node's grad left as it was, so that a
+    second call adds to the interior grads too (this engine, like PyTorch, recomputes those from zero)."""
+    root.grad = 1.0
+    for node in reversed_topological_order(root):
+        for child, local in zip(node._prev, node._local):
+            child.grad += local * node.grad
+
+
 def paren(x: float) -> str:
     """A number for a sum: negative ones in brackets."""
     return f"({fmt(x)})" if x < 0 else fmt(x)
@@ -174,11 +183,14 @@ def grads_add_up():
         backward_with_assignment(copy["f"])
         return copy["a"].grad
 
-    def lecture_grads(calls: int) -> dict[str, float]:
+    def lecture_grads(calls: int, backward=Value.backward) -> dict[str, float]:
         copy = lecture_graph()
         for _ in range(calls):
-            copy["f"].backward()
+            backward(copy["f"])
         return {k: v.grad for k, v in copy.items()}
+
+    def micrograd_twice() -> dict[str, float]:
+        return lecture_grads(2, backward_like_micrograd)
 
     yield Narrate(
         lambda: (
@@ -216,11 +228,17 @@ def grads_add_up():
     yield NumberQuiz(
         lambda: (
             f"## Backward, again\n\na.grad is {fmt(x.grad)}. Now call `f.backward()` a **second** time, without "
-            "touching the grads. **What will a.grad be?**"
+            "touching the grads. **What will a.grad be in this engine?**"
         ),
         answer=lambda: lecture_grads(2)["a"],
-        hint="backward() recomputes the inner nodes' grads from zero, but only ever adds to a leaf's grad.",
-        explanation=lambda: f"Each call adds {fmt(lecture_grads(1)['a'])} again: {fmt(lecture_grads(2)['a'])}.",
+        hint="This engine's backward() recomputes the inner nodes' grads from zero, but only ever adds to a leaf's.",
+        explanation=lambda: (
+            f"Each call adds {fmt(lecture_grads(1)['a'])} again: {fmt(lecture_grads(2)['a'])}. PyTorch does the "
+            f"same (its inner nodes keep no grad). micrograd gives {fmt(micrograd_twice()['a'])}: its backward "
+            f"only sets f.grad = 1, so d.grad and e.grad keep their old values and the second pass doubles them "
+            f"(d.grad {fmt(lecture_grads(1)['d'])} → {fmt(micrograd_twice()['d'])}); a then gets twice its "
+            "first helping on top of the first."
+        ),
         graph=f,
     )
     yield BackwardSteps(
