@@ -129,7 +129,8 @@ def neuron_lesson():
             f"## Use the grad\n\nw1.grad = {fmt(w1.grad)}. If w1 goes up by {NUDGE:g}, **about how much does o go up?**"
         ),
         answer=lambda: w1.grad * NUDGE,
-        tolerance=1e-3,
+        # "about": the estimate, the true change the explanation shows (1.4% lower), or either rounded, is right
+        tolerance=2e-2,
         hint=lambda: f"Change in o ≈ w1.grad × the change in w1 = {fmt(w1.grad)} × {NUDGE:g}.",
         explanation=lambda: (
             f"≈ {fmt(w1.grad * NUDGE)}. Recomputing o with the new w1 gives {nudged_o():.5f}, "
