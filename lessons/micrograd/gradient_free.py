@@ -30,7 +30,6 @@ SHORT = {GD: "GD", ES: "ES", GA: "GA"}
 DEFAULTS = {"method": GD, "width": 8, "seed": 0}
 
 
-
 @lesson(
     id="gradient-free",
     title="Gradient-free optimisation",
@@ -46,13 +45,13 @@ def gradient_free():
     y = [int(label) for label in y]
 
     def trainer(settings: dict, pace: float = 0.0):
-        net = FlatModel(MLP(2, [settings["width"], 1]), X, y)
+        net = FlatModel(MLP(2, [settings["width"], 1], seed=settings["seed"]), X, y)  # the seed: initial weights too
         t = METHODS[settings["method"]](net, settings["seed"])
         t.pace = pace
         t.settings = dict(settings)
         return t
 
-    example = FlatModel(MLP(2, [DEFAULTS["width"], 1]), X, y)
+    example = FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=DEFAULTS["seed"]), X, y)
     n_params = len(example)
     yield Narrate(
         lambda: (
@@ -139,7 +138,8 @@ def gradient_free():
     yield Train(
         lambda: (
             f"## Race them\n\n`t` runs {ROUNDS} rounds of about 20 evaluations (GD: 10 steps, ES: 10 pairs, "
-            "GA: 20 children). Keys: 1 method, 2 hidden width, 3 seed. The x-axis counts **evaluations**; "
+            "GA: 20 children). Keys: 1 method, 2 hidden width, 3 seed (the initial weights, and the random draws of "
+            "ES and GA). The x-axis counts **evaluations**; "
             "right: the model's boundary. Train all three methods."
         ),
         setup=setup,
