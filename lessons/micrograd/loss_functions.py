@@ -1,6 +1,7 @@
 """Loss functions: MSE against one-hot targets vs softmax + cross-entropy, on a 3-class spiral."""
 
 import math
+import sys
 
 from engine import Value
 from engine.losses import cross_entropy, mse, softmax
@@ -17,6 +18,8 @@ LRS = (0.3, 1.0, 2.0)
 DEFAULTS = {"loss": "cross-entropy", "scale": 10, "lr": 1.0}
 GRID = (36, 13)  # the regions picture: columns and rows of points classified
 
+SURPRISE_PS = [k / 100 for k in range(1, 101)]  # p of the true class, for the plot of −ln p
+FLOAT32_LN_MAX = math.log(math.ldexp(2 - 2**-23, 127))  # ln of the largest float32
 
 
 def make_model(scale: float) -> MLP:
@@ -97,6 +100,15 @@ def loss_functions():
             f"−ln {fmt(p[0])} = {fmt(ce.data)}. It is 0 only when p₀ = 1, and grows without limit as p₀ → 0. "
             f"MSE would be the mean of (p − [1, 0, 0])² = {fmt(mse(softmax(z_small), onehot(0)).data)}."
         ),
+        figure=Figure(
+            series=lambda: [
+                Series("−ln p", SURPRISE_PS, [-math.log(q) for q in SURPRISE_PS]),
+                Series("here", [p[0]], [ce.data], kind="scatter"),
+            ],
+            title="cross-entropy −ln p of the true class",
+            xlabel="p of the true class",
+            ylabel="loss",
+        ),
     )
 
     z_big = [1000.0, 999.0, 990.0]
@@ -112,8 +124,9 @@ def loss_functions():
     yield Narrate(
         lambda: (
             "## Big scores overflow\n\n"
-            f"Scores like z = {vector(z_big)} are not rare in a confident network. Softmax of them, naively: "
-            f"the engine says *{overflow()}*.\n\n"
+            f"Scores like z = {vector(z_big)} are extreme, but eᶻ overflows a float once z passes "
+            f"{fmt(math.log(sys.float_info.max))} (in the float32 of GPUs, {fmt(FLOAT32_LN_MAX)}): large weights or a "
+            f"too-high learning rate get there. Softmax of z, naively: the engine says *{overflow()}*.\n\n"
             "Softmax does not change if every score moves by the same amount, so subtract the largest first: "
             f"z − {fmt(max(z_big))} = {vector(shifted)}. Now every eᶻ is at most 1, and the sum at least 1:\n\n"
             "`ln Σ eᶻ = m + ln Σ e^(z − m)` (log-sum-exp, m = max z)."
