@@ -10,6 +10,7 @@ from lessons.api import (
     NumberQuiz,
     Series,
     Setting,
+    ShowGraph,
     Train,
     lesson,
 )
@@ -33,6 +34,7 @@ def bigram():
 
     import numpy as np  # numpy: imported when the lesson opens, not at start-up
 
+    from engine.graph import topological_order
     from engine.names import build_dataset
     from engine.tensor import Tensor, cross_entropy, embedding
     from lessons.tensor._shared import bigram_counts, corpus, sample_names
@@ -90,17 +92,31 @@ def bigram():
         ),
     )
 
-    starts = sorted(range(1, V), key=lambda j: -N[0, j])[:4]
-    choices = sorted(itos[j] for j in starts)
-    best_start = itos[starts[0]]
+    table = Tensor(N.astype(float), label="N")  # the whole table, to look inside: select it in the graph
+    yield ShowGraph(
+        lambda: (
+            f"## The table N\n\nThe whole {V}×{V} table is below: select **N** to look inside it, row by row "
+            f"(row i: the character, column j: the one after it). Row '.' holds how names start, column '.' how "
+            f"they end. Its {int(N.sum())} counts are all the bigram model knows."
+        ),
+        graph=table,
+    )
+
+    ends = sorted(range(1, V), key=lambda i: -N[i, 0])[:4]
+    choices = sorted(itos[i] for i in ends)
+    best_end = itos[ends[0]]
+    opens = sorted(range(1, V), key=lambda j: -N[0, j])[:3]
     yield ChoiceQuiz(
-        "## Your guess\n\nRow '.' of N counts how names **start**. Which letter starts the most names here?",
+        "## Your guess\n\nColumn '.' of N counts how names **end**. Which letter ends the most names here?",
         choices=choices,
-        answer=lambda: choices.index(best_start),
-        hint="Think of common names: Mary, Linda, Carol, Anna... the census lists each name once.",
+        answer=lambda: choices.index(best_end),
+        hint="Say some names aloud: Mary, Linda, Anna, Maria, Jessica, Joshua... the census lists each name once.",
         explanation=lambda: (
-            "Counts: " + ", ".join(f"{ch} {int(N[0, stoi[ch]])}" for ch in choices) + ". Each name counts once, "
-            "however many people carry it."
+            "Counts: "
+            + ", ".join(f"{ch} {int(N[stoi[ch], 0])}" for ch in choices)
+            + ". Starts are a near tie by contrast: "
+            + ", ".join(f"{itos[j]} {int(N[0, j])}" for j in opens)
+            + "."
         ),
     )
 
@@ -232,6 +248,12 @@ def bigram():
     loss = -mean
     loss.label = "loss"
 
+    loss.backward()  # the engine's W.grad, kept for the quiz's picture; then zeroed so the step-through starts clean
+    wgrad = W0.grad.copy()
+    for node in topological_order(loss):
+        node.grad = np.zeros_like(node.data)
+    learning = [i for i in range(V) if np.abs(wgrad[i]).sum() > 0]
+
     yield ForwardSteps(
         lambda: (
             "## The same model, as a neural network\n\n"
@@ -246,7 +268,7 @@ def bigram():
         lambda: (
             f"## Backward\n\nAll logits 0, all counts 1, every probability 1/{V}: the loss is "
             f"{loss.item():.4f}, the know-nothing model. Now backprop: `n` visits each node, `e` runs to the end. "
-            "Look at W.grad at the end: which rows got a grad?"
+            "Then look at W.grad: which rows got a grad?"
         ),
         graph=loss,
     )
@@ -255,14 +277,25 @@ def bigram():
             f"## Which rows learn?\n\nxenc @ W with one-hot rows just **picks** a row of W for each example. "
             f"How many of W.grad's {V} rows are not all zero after this backward pass on `{first}`?"
         ),
-        answer=lambda: float((np.abs(W0.grad).sum(axis=1) > 0).sum()),
+        answer=lambda: float(len(learning)),
         hint=lambda: f"The inputs were the characters {', '.join(b[0] for b in ex)}: one row of W each.",
         explanation=lambda: (
-            f"{int((np.abs(W0.grad).sum(axis=1) > 0).sum())} rows: those of "
-            f"{', '.join(sorted(set(b[0] for b in ex)))}. A one-hot matmul is a row lookup, "
-            "so we train with `W[x]` (an embedding lookup) instead: the same numbers, no multiplying by zeros."
+            f"{len(learning)} rows: those of {', '.join(itos[i] for i in learning)}; the other "
+            f"{V - len(learning)} rows of W.grad are all 0. A one-hot matmul is a row lookup, so we train with "
+            "`W[x]` (an embedding lookup) instead: the same numbers, no multiplying by zeros."
         ),
-        graph=loss,
+        figure=Figure(
+            [
+                Series(
+                    "Σ|W.grad[row]|",
+                    [itos[i] for i in range(V)],
+                    [float(np.abs(wgrad[i]).sum()) for i in range(V)],
+                    kind="bar",
+                )
+            ],
+            title="W.grad, row by row: the sum of |grad| in each row",
+            xlabel="row of W (the input character)",
+        ),
         tolerance=0.0,
     )
 

@@ -36,7 +36,6 @@ def reference() -> dict:
     total = sum(counts.values())
     nll = -sum(n * math.log(n / rows[p[0]]) for p, n in counts.items()) / total
     smoothed = -sum(n * math.log((n + 1) / (rows[p[0]] + 27)) for p, n in counts.items()) / total
-    starts = {p[1]: n for p, n in counts.items() if p[0] == "."}
     return {
         "words": words,
         "train": train,
@@ -44,7 +43,6 @@ def reference() -> dict:
         "total": total,
         "nll": nll,
         "smoothed": smoothed,
-        "best_start": max(starts, key=starts.get),
         "zeros": 27 * 27 - len(counts),
     }
 
@@ -69,12 +67,24 @@ def test_a_learner_walks_the_lesson_to_the_end():
     bars = run.step.figure.curves()[0]
     assert bars.kind == "bar" and bars.xs[0] == top and bars.ys[0] == n and len(bars.xs) == 10
 
-    run.next()  # which letter starts the most names?
+    run.next()  # the whole 27×27 table N, as a tensor to look inside
+    table = run.step.graph
+    stoi, itos = build_vocab(ref["words"])
+    assert table.label == "N" and table.shape == (27, 27)
+    assert all(table.data[stoi[p[0]], stoi[p[1]]] == n for p, n in ref["counts"].items())
+    assert table.data.sum() == ref["total"] and f"Its {ref['total']} counts" in text(run)
+
+    run.next()  # which letter ends the most names? decidable: a wins by far, where starts are a near tie
     assert isinstance(run.step, ChoiceQuiz)
+    ends = {p[0]: n for p, n in ref["counts"].items() if p[1] == "."}
+    best_end = max(ends, key=ends.get)
+    runner_up = sorted(ends.values())[-2]
+    assert ends[best_end] > 1.5 * runner_up  # not a near tie
     choices = list(run.step.choices)
-    wrong = next(i for i, c in enumerate(choices) if c != ref["best_start"])
+    wrong = next(i for i, c in enumerate(choices) if c != best_end)
     assert not run.state.answer(str(wrong + 1))
-    assert run.state.answer(str(choices.index(ref["best_start"]) + 1))
+    assert run.state.answer(str(choices.index(best_end) + 1))
+    assert f"{best_end} {ends[best_end]}" in render(run.step.explanation)
 
     run.next()  # probabilities: row '.' as bars, adding up to 1
     probs = run.step.figure.curves()[0]
@@ -120,11 +130,14 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert isinstance(run.step, BackwardSteps)
     run.finish_step()
     W = next(t for t in topological_order(run.step.graph) if t.label == "W")
-    stoi, _ = build_vocab(ref["words"])
     rows_used = {stoi[ch] for ch in "." + first}
     assert set(np.nonzero(np.abs(W.grad).sum(axis=1))[0]) == rows_used
 
-    run.next()  # how many rows of W.grad are not zero?
+    run.next()  # how many rows of W.grad are not zero? a picture of W.grad's rows shows it
+    (bars,) = run.step.figure.curves()
+    assert bars.kind == "bar" and list(bars.xs) == [itos[i] for i in range(27)]
+    assert bars.ys == pytest.approx(list(np.abs(W.grad).sum(axis=1)))
+    assert {itos[i] for i, y in enumerate(bars.ys) if y > 0} == set("." + first)
     assert not run.state.answer("27")
     assert run.state.answer(str(len(set("." + first))))
 
