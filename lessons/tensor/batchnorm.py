@@ -167,7 +167,9 @@ def batchnorm():
     W2t = Tensor(W2 * 0.01, label="W2")
     b2t = Tensor(np.zeros(V), label="b2")
     ix = bn_rng.integers(0, len(Xtr), BATCH)
-    embcat = embedding(Ct, Xtr[ix]).view(BATCH, -1)
+    emb = embedding(Ct, Xtr[ix])  # C[Xb]: each example's characters, looked up
+    emb.label = "emb"
+    embcat = emb.view(BATCH, -1)
     embcat.label = "embcat"
     hprebn = embcat @ W1t
     hprebn.label = "hprebn"
@@ -177,7 +179,10 @@ def batchnorm():
     bnvar.label = "bnvar"
     centred = hprebn - bnmean
     centred.label = "centred"
-    spread = (bnvar + 1e-5) ** 0.5
+    eps = Tensor(np.array(1e-5), label="eps")  # keeps the division finite when a unit's variance is 0
+    var_eps = bnvar + eps
+    var_eps.label = "bnvar+eps"
+    spread = var_eps**0.5
     spread.label = "bnstd"
     bnraw = centred / spread
     bnraw.label = "bnraw"

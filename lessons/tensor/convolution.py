@@ -288,7 +288,10 @@ def convolution():
         "images. Then try 1 or 2 filters (key 1) or another learning rate (key 2) and train again.",
         setup=setup,
         steps=STEPS,
-        settings=(Setting("filters", "filters", (1, 2, 4, 8), DEFAULT_FILTERS), Setting("lr", "lr", (0.01, 0.03, 0.1), 0.03)),
+        settings=(
+            Setting("filters", "filters", (1, 2, 4, 8), DEFAULT_FILTERS),
+            Setting("lr", "lr", (0.01, 0.03, 0.1), 0.03),
+        ),
     )
 
     def kernels() -> str:

@@ -89,7 +89,10 @@ def test_a_learner_walks_the_lesson_to_the_end():
     run.next()  # BatchNorm, step by step
     assert isinstance(run.step, ForwardSteps)
     run.finish_step()
-    nodes = {t.label: t for t in topological_order(run.step.graph) if t.label}
+    graph_nodes = topological_order(run.step.graph)
+    assert all(t.label for t in graph_nodes)  # every node named (no "n2 = C[ix]")
+    nodes = {t.label: t for t in graph_nodes}
+    assert nodes["emb"].shape == (len(nodes["embcat"].data), 3, 10) and nodes["eps"].item() > 0
     assert nodes["bnmean"].shape == (1, HIDDEN) and nodes["bnvar"].shape == (1, HIDDEN)
     np.testing.assert_allclose(nodes["bnraw"].data.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(nodes["bnraw"].data.std(axis=0), 1, atol=1e-3)
