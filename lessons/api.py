@@ -314,6 +314,8 @@ class Train(Step):
 
     `settings` are the knobs offered to the learner (depth, width, activation,
     learning rate...); `setup` receives a dict of their current values.
+    `pace` (seconds a step) slows the app's live run so that a picture visibly moves; the
+    headless check and tests never wait for it. Trainers themselves never sleep.
     """
 
     setup: Callable[[dict[str, Any]], Trainer]
@@ -321,6 +323,7 @@ class Train(Step):
     settings: Sequence[Setting] = ()
     x_metric: str = ""  # plot against this metric (e.g. "evaluations") instead of the step number
     log_loss: bool = False  # plot the loss on a log scale
+    pace: float = 0.0  # seconds a step in the app's live run (0: as fast as it goes)
 
     kind = "train"
     gated = True

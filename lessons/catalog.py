@@ -1,6 +1,7 @@
 """Finding lessons: the shipped tracks under `lessons/`, and any extra folders.
 
-Every `.py` file in a subfolder of the `lessons` package (one folder a track)
+Every `.py` file in a plain subfolder of the `lessons` package (one folder a
+track; a subpackage, with an `__init__.py`, holds shared code)
 and every `.py` file under an extra folder is imported, and each `Lesson` it
 defines at module level is collected. A file that fails to import, or
 defines a malformed lesson, becomes a `LessonError` naming the file and
@@ -45,7 +46,9 @@ class Catalog:
 
 
 def _shipped_files() -> list[Path]:
-    return sorted(p for p in SHIPPED.glob("*/*.py") if not p.name.startswith("_"))
+    """The shipped tracks' lesson files. A track is a plain folder; a package (`lessons/trainers/`) is code."""
+    files = SHIPPED.glob("*/*.py")
+    return sorted(p for p in files if not p.name.startswith("_") and not (p.parent / "__init__.py").exists())
 
 
 def _folder_files(folder: Path) -> list[Path]:

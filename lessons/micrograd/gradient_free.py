@@ -4,20 +4,20 @@ training the same small network, compared by loss per loss evaluation."""
 from engine import Value
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
-from lessons.trainers_extra import (
+from lessons.trainers.runs import finished_history
+from lessons.trainers.search import (
     EvolutionStrategy,
     FlatModel,
     GeneticAlgorithm,
     GradientDescent,
     evaluations_to_reach,
-    finished_history,
 )
 
 ROUNDS = 40  # Train steps; each uses about 20 evaluations whatever the method
 POINTS = 30
 WIDTHS = (4, 8, 16)
 SEEDS = (0, 1, 2)
-PACE = 0.02
+PACE = 0.02  # seconds a round in the app, so the boundary visibly moves
 METHODS = {
     "gradient descent": lambda net, seed: GradientDescent(net, lr=1.0, inner=10),
     "evolution strategy": lambda net, seed: EvolutionStrategy(net, pairs=10, sigma=0.05, alpha=1.0, seed=seed),
@@ -44,10 +44,9 @@ def gradient_free():
     X = [[float(a), float(b)] for a, b in X]
     y = [int(label) for label in y]
 
-    def trainer(settings: dict, pace: float = 0.0):
+    def trainer(settings: dict):
         net = FlatModel(MLP(2, [settings["width"], 1], seed=settings["seed"]), X, y)  # the seed: initial weights too
         t = METHODS[settings["method"]](net, settings["seed"])
-        t.pace = pace
         t.settings = dict(settings)
         return t
 
@@ -131,7 +130,7 @@ def gradient_free():
     runs: list = []
 
     def setup(settings: dict):
-        t = trainer(settings, pace=PACE)
+        t = trainer(settings)
         runs.append(t)
         return t
 
@@ -150,6 +149,7 @@ def gradient_free():
             Setting("seed", "seed", SEEDS, DEFAULTS["seed"]),
         ),
         x_metric="evaluations",
+        pace=PACE,
     )
 
     def history(method: str) -> list[dict[str, float]]:

@@ -7,7 +7,8 @@ from engine import Value
 from engine.losses import cross_entropy, mse, softmax
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
-from lessons.trainers_extra import SoftmaxClassifier, finished_history
+from lessons.trainers.runs import finished_history
+from lessons.trainers.softmax import SoftmaxClassifier
 
 STEPS = 100
 POINTS = 45

@@ -15,7 +15,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import gradient_free as module
 from lessons.runner import LessonRun, TrainState
-from lessons.trainers_extra import (
+from lessons.trainers.search import (
     EvolutionStrategy,
     FlatModel,
     GeneticAlgorithm,

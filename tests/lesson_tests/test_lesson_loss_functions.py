@@ -15,7 +15,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import loss_functions as module
 from lessons.runner import LessonRun, TrainState
-from lessons.trainers_extra import SoftmaxClassifier
+from lessons.trainers.softmax import SoftmaxClassifier
 
 LESSON = module.loss_functions
 

@@ -14,7 +14,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import optimisers as module
 from lessons.runner import BackwardState, LessonRun, TrainState
-from lessons.trainers_extra import SURFACES, SurfaceDescent, bowl, rosenbrock
+from lessons.trainers.surfaces import SURFACES, SurfaceDescent, bowl, rosenbrock
 
 LESSON = module.optimisers
 
