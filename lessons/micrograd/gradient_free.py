@@ -108,7 +108,7 @@ def gradient_free():
         ),
     )
 
-    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1]), X, y), 0)
+    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=DEFAULTS["seed"]), X, y), 0)
     yield NumberQuiz(
         lambda: (
             "## A genetic algorithm\n\n"

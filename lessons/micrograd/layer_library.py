@@ -10,6 +10,7 @@ from engine.optim import linear_decay
 from lessons.api import ChoiceQuiz, Figure, ForwardSteps, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
 from lessons.training import Classifier2D
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
 GAIN = math.sqrt(6)  # Linear starts in ±1/√nin; times √6 gives ±√(6/nin), He initialisation
 DEPTH, WIDTH, POINTS = 10, 12, 8  # the deep stacks whose grads we measure
@@ -100,7 +101,9 @@ def layer_library():
     y = small.layers[2](hidden)[0]
     y.label = "y"
 
-    moons_net = Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1))
+    moons_net = Sequential(
+        Linear(2, 16, seed=SEED), ReLU(), Linear(16, 16, seed=SEED), ReLU(), Linear(16, 1, seed=SEED)
+    )
 
     yield Narrate(
         "# A tiny neural-net library\n\n"
@@ -120,7 +123,7 @@ def layer_library():
     yield NumberQuiz(
         "## Count the parameters\n\n`Linear(nin, nout)` has a weight for every input of every output, "
         "plus a bias per output. How many parameters does the two-moons network above have?\n\n"
-        "`Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1))`",
+        "`Sequential(Linear(2, 16, seed=SEED), ReLU(), Linear(16, 16, seed=SEED), ReLU(), Linear(16, 1, seed=SEED))`",
         answer=lambda: len(moons_net.parameters()),
         hint="2·16 + 16, then 16·16 + 16, then 16·1 + 1. ReLU has none.",
         explanation=lambda: (

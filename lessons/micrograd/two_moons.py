@@ -5,6 +5,7 @@ from engine.optim import linear_decay
 from lessons.api import ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
 from lessons.training import Classifier2D
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 STEPS = 100
 
 
@@ -22,12 +23,12 @@ def two_moons():
     runs: list[Classifier2D] = []
 
     def setup(settings: dict) -> Classifier2D:
-        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"])
+        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"], seed=SEED)
         trainer = Classifier2D(model, X, y, lr=linear_decay(settings["lr"], settings["lr"] * 0.1, STEPS))
         runs.append(trainer)
         return trainer
 
-    example = MLP(2, [16, 16, 1])
+    example = MLP(2, [16, 16, 1], seed=SEED)
     per_layer = [len(layer.parameters()) for layer in example.layers]
 
     yield Narrate(
