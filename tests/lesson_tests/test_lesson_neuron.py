@@ -128,6 +128,12 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()
     assert run.state.answer("3")
+
+    run.next()  # the PyTorch cross-check: the code a learner would write, and the engine's numbers it prints
+    shown = text(run)
+    assert "torch.tanh(x1*w1 + x2*w2 + b); o.backward()" in shown
+    printed = [ref["o"].data] + [ref[k].grad for k in ("x1", "w1", "x2", "w2")]
+    assert "It prints, to 4 digits, " + ", ".join(fmt(x) for x in printed) in shown
     assert run.at_end
 
 
