@@ -146,7 +146,9 @@ def loss_functions():
         ),
         explanation=lambda: (
             f"ln({' + '.join(fmt(math.exp(v)) for v in shifted)}) + {fmt(max(z_big) - z_big[1])} = "
-            f"{fmt(cross_entropy(z_big, 1).data)}: no number larger than 1 was ever exponentiated."
+            f"{fmt(cross_entropy(z_big, 1).data)}: no number larger than 1 was ever exponentiated. PyTorch's "
+            f"`F.cross_entropy(torch.tensor([{', '.join(f'{v:g}.' for v in z_big)}]), torch.tensor(1))` "
+            f"gives the same {fmt(cross_entropy(z_big, 1).data)}: it shifts by the max too."
         ),
     )
     yield NumberQuiz(

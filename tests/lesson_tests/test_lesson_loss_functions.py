@@ -69,6 +69,9 @@ def test_the_lesson_walked_end_to_end_with_a_learners_answers():
     assert run.step.solution() == pytest.approx(expected)
     state = answer(run, "1.313")
     assert "0.3679" in state.feedback and fmt(expected) in state.feedback
+    # the PyTorch cross-check, as code: the same scores, the same class, the engine's number
+    assert "`F.cross_entropy(torch.tensor([1000., 999., 990.]), torch.tensor(1))`" in state.feedback
+    assert f"gives the same {fmt(expected)}" in state.feedback
     run.next()
 
     # the gradient is softmax minus one-hot
