@@ -286,6 +286,17 @@ def build_an_mlp():
         ),
     )
     yield Narrate(
+        lambda: (
+            "## One step in PyTorch\n\n"
+            "```python\nnet = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(),\n"
+            "                    nn.Linear(4, 1), nn.Tanh()).double()  # then copy these weights in\n"
+            "loss = ((net(torch.tensor(xs)).squeeze(1) - torch.tensor(ys))**2).sum()\n"
+            "loss.backward()\n```\n\n"
+            f"The lecture's network in PyTorch gives loss {fmt(loss.data)}, and {w1.grad:.4f} for w1's grad "
+            "(`net[0].weight.grad[0, 0]`): the numbers above."
+        )
+    )
+    yield Narrate(
         "## What you built\n\n"
         "`engine.nn.MLP` is this network but for its last layer: linear, as in micrograd's `nn.py`, so that it "
         "can output any number; `engine.losses.mse` takes a mean, not a sum. "

@@ -137,6 +137,14 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert run.state.answer("1")
     assert "growing" in run.step.choices[0] and "up to 20 × lr" in render(run.step.explanation)
 
+    run.next()  # one step in PyTorch: the code a learner would write, with this engine's numbers
+    shown = text(run)
+    demo = lecture_net()
+    first_loss = sse([forward(demo, x) for x in XS], YS)
+    first_loss.backward()
+    assert "nn.Linear(4, 1), nn.Tanh()).double()" in shown and "**2).sum()" in shown and "loss.backward()" in shown
+    assert f"loss {fmt(first_loss.data)}, and {demo.layers[0].neurons[0].w[0].grad:.4f} for w1's grad" in shown
+
     run.next()
     assert run.at_end
 
