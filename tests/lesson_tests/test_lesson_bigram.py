@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from engine.explain import fmt
 from engine.graph import topological_order
 from engine.names import build_vocab, load_names, split_names
 from lessons.api import BackwardSteps, ChoiceQuiz, Figure, ForwardSteps, NumberQuiz, Train, render
@@ -116,6 +117,18 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert "is **inf**" in shown and f"to {ref['smoothed']:.4f}" in shown
     (bars,) = run.step.figure.curves()
     assert bars.ys[:3] == pytest.approx([math.log(27), ref["nll"], ref["smoothed"]])
+
+    run.next()  # why this corpus scores lower than the lecture's: not overfitting, the dev names score alike
+    shown = text(run)
+    assert "Why not the lecture's 2.454?" in shown and f"here {fmt(ref['nll'])} on 5,163 names" in shown
+    _, dev_names, _ = split_names(ref["words"], seed=42)
+    dev_pairs = Counter(a + b for w in dev_names for a, b in itertools.pairwise([".", *w, "."]))
+    rows = Counter()
+    for pair, n in ref["counts"].items():
+        rows[pair[0]] += n
+    dev = -sum(n * math.log((ref["counts"][p] + 1) / (rows[p[0]] + 27)) for p, n in dev_pairs.items())
+    dev /= sum(dev_pairs.values())
+    assert f"the dev names, never counted, score {fmt(dev)}" in shown and abs(dev - ref["nll"]) < 0.05
 
     run.next()  # a million fake counts
     assert run.state.answer("1")
