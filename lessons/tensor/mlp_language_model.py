@@ -1,5 +1,5 @@
 """An MLP language model (Bengio et al. 2003, makemore part 2): embeddings, a tanh hidden layer,
-minibatches, a learning-rate sweep, train and dev loss, and names sampled from it."""
+minibatches, a learning-rate finder, train and dev loss, and names sampled from it."""
 
 from lessons.api import (
     BackwardSteps,
@@ -20,8 +20,9 @@ HIDDEN = 64  # tanh units
 STEPS = 800  # minibatch steps in the Train step
 EVERY = 25  # steps between measurements of the training and dev loss
 BATCH = 32
-SWEEP_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-SWEEP_STEPS = 100
+FINDER_FROM, FINDER_TO = -3.0, 0.5  # the learning-rate finder's rates: 10^-3 up to 10^0.5
+FINDER_STEPS = 800  # one run, one rate a step
+FINDER_SMOOTH = 50  # steps averaged to read the finder's curve through the minibatch noise
 SAMPLES = 10
 PROBE_STEPS = 200  # training steps before looking at minibatch noise
 
@@ -29,7 +30,7 @@ PROBE_STEPS = 200  # training steps before looking at minibatch noise
 @lesson(
     id="mlp-language-model",
     title="MLP language model",
-    summary="Embeddings, a tanh hidden layer and minibatches: a learning-rate sweep, train vs dev loss, new names.",
+    summary="Embeddings, a tanh hidden layer and minibatches: a learning-rate finder, train vs dev loss, new names.",
     minutes=18,
     order=220,
     track="tensor",
@@ -145,35 +146,51 @@ def mlp_language_model():
     )
 
     @cache
-    def sweep() -> list[float]:
-        """The training-set loss after SWEEP_STEPS minibatch steps from the same start, for each rate."""
+    def finder() -> tuple[list[float], list[float]]:
+        """makemore's learning-rate finder: one run whose rate grows exponentially, 10^FINDER_FROM to
+        10^FINDER_TO over FINDER_STEPS minibatch steps; (log10 of each step's rate, its minibatch loss)."""
+        model = MLPLanguageModel(DIMS, HIDDEN, BLOCK)
+        rng = np.random.default_rng(0)
+        exponents = np.linspace(FINDER_FROM, FINDER_TO, FINDER_STEPS)
         losses = []
-        for lr in SWEEP_LRS:
-            trainer = MLPTrainer(MLPLanguageModel(DIMS, HIDDEN, BLOCK), lr, SWEEP_STEPS, every=SWEEP_STEPS)
-            for k in range(SWEEP_STEPS):
-                trainer.step(k)
-            losses.append(trainer.last["loss"])
-        return losses
+        for exponent in exponents:
+            ix = rng.integers(0, len(Xtr), BATCH)
+            loss = model.loss(Xtr[ix], Ytr[ix])
+            if not math.isfinite(loss.item()):
+                break  # blown up: the rest of the rates are too big as well
+            for p in model.parameters():
+                p.grad = np.zeros_like(p.data)
+            loss.backward()
+            for p in model.parameters():
+                p.data -= 10**exponent * p.grad
+            losses.append(loss.item())
+        return [float(e) for e in exponents[: len(losses)]], losses
+
+    def smoothed() -> tuple[list[float], list[float]]:
+        """The finder's losses averaged over FINDER_SMOOTH steps: minibatch noise aside, where is the bottom?"""
+        exponents, losses = finder()
+        kernel = np.ones(FINDER_SMOOTH) / FINDER_SMOOTH
+        mean = np.convolve(losses, kernel, mode="valid")
+        return exponents[FINDER_SMOOTH // 2 : FINDER_SMOOTH // 2 + len(mean)], [float(m) for m in mean]
 
     def best_lr() -> float:
-        return SWEEP_LRS[int(np.argmin(sweep()))]
+        exponents, mean = smoothed()
+        return float(10 ** exponents[int(np.argmin(mean))])
 
-    sweep_figure = Figure(
-        lambda: [Series("loss", list(SWEEP_LRS), sweep())],
-        title=f"loss after {SWEEP_STEPS} steps",
-        xlabel="learning rate",
-        xlog=True,
+    finder_figure = Figure(
+        lambda: [Series("minibatch loss", *finder()), Series(f"mean of {FINDER_SMOOTH}", *smoothed())],
+        title=f"one run of {FINDER_STEPS} steps, the rate growing each step",
+        xlabel="log10 learning rate",
     )
     yield Narrate(
         lambda: (
             "## Finding a learning rate\n\n"
-            f"Too small and nothing moves; too big and the loss jumps about. A quick sweep: {len(SWEEP_LRS)} "
-            f"rates from {SWEEP_LRS[0]:g} to {SWEEP_LRS[-1]:g}, each training a fresh copy of the model for "
-            f"{SWEEP_STEPS} steps. The losses: "
-            + ", ".join(f"{lr:g}: {loss:.2f}" for lr, loss in zip(SWEEP_LRS, sweep()))
-            + "."
+            "Too small and nothing moves; too big and the loss jumps about. makemore's finder: **one** run of "
+            f"{FINDER_STEPS} minibatch steps whose rate grows exponentially, from {10**FINDER_FROM:g} to "
+            f"{10**FINDER_TO:.2g} (`lrs = 10**torch.linspace({FINDER_FROM:g}, {FINDER_TO:g}, {FINDER_STEPS})`). "
+            "Plotted against log10 of the rate, the loss falls, flattens, then climbs once the rate is too big."
         ),
-        figure=sweep_figure,
+        figure=finder_figure,
     )
     ranges = ["below 0.01", "0.01 to 0.1", "above 0.1, up to 1", "above 1"]
 
@@ -182,15 +199,16 @@ def mlp_language_model():
         return 0 if lr < 0.01 else 1 if lr <= 0.1 else 2 if lr <= 1 else 3
 
     yield ChoiceQuiz(
-        "## Read the sweep\n\nWhere is the loss lowest?",
+        "## Read the finder\n\nAt which rates is the loss lowest (the bottom of the averaged curve)?",
         choices=ranges,
         answer=best_range,
         hint="Find the bottom of the curve. The x axis shows log10 of the rate: -2 is 0.01, -1 is 0.1, 0 is 1.",
         explanation=lambda: (
-            f"The lowest loss, {min(sweep()):.3f}, came at {best_lr():g}. makemore, on its larger data, "
-            "settles on 0.1; ours is a smaller model on fewer names."
+            f"The averaged loss is lowest, {min(smoothed()[1]):.3f}, at a rate of {best_lr():.2g}. makemore, on "
+            "its larger data, settles on 0.1; ours is a smaller model on fewer names. Pick a rate a little "
+            "below the bottom: the run got there with a loss already lowered by the smaller rates before."
         ),
-        figure=sweep_figure,
+        figure=finder_figure,
     )
 
     runs: list[MLPTrainer] = []
@@ -204,7 +222,7 @@ def mlp_language_model():
         lambda: (
             f"## Train it\n\nPress `t`: {STEPS} steps of {BATCH} examples, the rate cut tenfold for the last "
             f"quarter. Every {EVERY} steps: loss on 2,000 training examples, dev loss on all {len(Xdev)} dev "
-            f"examples. Keys 1-3: rate (the sweep liked {best_lr():g}), embedding size, width."
+            f"examples. Keys 1-3: rate (the finder liked {best_lr():.2g}), embedding size, width."
         ),
         setup=setup,
         steps=STEPS,

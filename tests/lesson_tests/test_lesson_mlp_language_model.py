@@ -16,10 +16,13 @@ from lessons.runner import LessonRun
 from lessons.tensor.mlp_language_model import (
     BLOCK,
     DIMS,
+    FINDER_FROM,
+    FINDER_SMOOTH,
+    FINDER_STEPS,
+    FINDER_TO,
     HIDDEN,
     SAMPLES,
     STEPS,
-    SWEEP_LRS,
     mlp_language_model,
 )
 
@@ -121,25 +124,28 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert min(dots.ys) < full < max(dots.ys) and max(abs(y - full) for y in dots.ys) < 1
     assert f"{len(Xtr) // 32} times cheaper" in shown
 
-    run.next()  # the learning-rate sweep, plotted on a log axis
+    run.next()  # the learning-rate finder: one run, the rate growing exponentially, loss against log10 lr
     figure = run.step.figure
-    assert figure.xlog
-    (curve,) = figure.curves()
-    assert list(curve.xs) == list(SWEEP_LRS) and all(math.isfinite(y) for y in curve.ys)
-    shown = text(run)
-    for lr, loss in zip(SWEEP_LRS, curve.ys):
-        assert f"{lr:g}: {loss:.2f}" in shown
-    best = SWEEP_LRS[int(np.argmin(curve.ys))]
+    raw, mean = figure.curves()
+    assert raw.xs == pytest.approx(list(np.linspace(FINDER_FROM, FINDER_TO, FINDER_STEPS)))  # one rate a step
+    assert len(raw.ys) == FINDER_STEPS and all(math.isfinite(y) for y in raw.ys)
+    assert raw.ys[0] == pytest.approx(math.log(27), abs=0.3)  # the first step: an untrained model, a tiny rate
+    window = np.convolve(raw.ys, np.ones(FINDER_SMOOTH) / FINDER_SMOOTH, mode="valid")
+    assert mean.ys == pytest.approx(list(window))
+    bottom = int(np.argmin(window))
+    assert 0 < bottom < len(window) - 1 and window[-1] > window[bottom] + 0.5  # falls, flattens, climbs
+    best = 10 ** mean.xs[bottom]
+    assert "**one** run of 800 minibatch steps" in text(run) and not figure.xlog
 
-    run.next()  # read the sweep: where is the bottom of the curve?
+    run.next()  # read the finder: where is the bottom of the curve?
     assert run.step.figure is figure
     assert len(run.step.choices) == 4
     pick = 0 if best < 0.01 else 1 if best <= 0.1 else 2 if best <= 1 else 3
-    assert run.state.answer(str(pick + 1)) and f"came at {best:g}" in render(run.step.explanation)
+    assert run.state.answer(str(pick + 1)) and f"at a rate of {best:.2g}" in render(run.step.explanation)
 
     run.next()  # train, with train and dev loss
     assert isinstance(run.step, Train) and run.blocked
-    assert f"the sweep liked {best:g}" in text(run)
+    assert f"the finder liked {best:.2g}" in text(run)
     run.finish_step()
     history = run.state.history
     assert len(history) == STEPS and set(history[-1]) == {"loss", "dev loss"}
@@ -178,7 +184,7 @@ async def test_the_app_shows_the_sweep_and_trains_at_80x24(tmp_path):
     app = TutorApp(Catalog(lessons=[mlp_language_model]), Progress.load(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        sweep = next(i for i, s in enumerate(mlp_language_model.steps()) if s.figure is not None and s.figure.xlog)
+        sweep = next(i for i, s in enumerate(mlp_language_model.steps()) if "Finding a learning rate" in render(s.text))
         app.open_lesson("mlp-language-model", step=sweep)
         await pilot.pause()
         screen = app.screen
