@@ -11,6 +11,7 @@ from lessons.api import (
     Series,
     Setting,
     Train,
+    fmt,
     lesson,
 )
 
@@ -20,6 +21,8 @@ HIDDEN = 64  # tanh units
 STEPS = 800  # minibatch steps in the Train step
 EVERY = 25  # steps between measurements of the training and dev loss
 BATCH = 32
+DEFAULT_LR = 0.3
+VOWELS = "aeiou"
 FINDER_FROM, FINDER_TO = -3.0, 0.5  # the learning-rate finder's rates: 10^-3 up to 10^0.5
 FINDER_STEPS = 800  # one run, one rate a step
 FINDER_SMOOTH = 50  # steps averaged to read the finder's curve through the minibatch noise
@@ -227,7 +230,7 @@ def mlp_language_model():
         setup=setup,
         steps=STEPS,
         settings=(
-            Setting("lr", "lr", (0.03, 0.1, 0.3, 1.0), 0.3),
+            Setting("lr", "lr", (0.03, 0.1, 0.3, 1.0), DEFAULT_LR),
             Setting("dims", "embedding", (2, 5, 10), DIMS),
             Setting("hidden", "hidden", (32, 64, 100), HIDDEN),
         ),
@@ -290,6 +293,53 @@ def mlp_language_model():
         )
 
     yield Narrate(samples)
+
+    @cache
+    def flat_embedding() -> np.ndarray:
+        """C of the same model trained with 2 numbers per character: one point per character."""
+        model = MLPLanguageModel(2, HIDDEN, BLOCK)
+        trainer = MLPTrainer(model, DEFAULT_LR, STEPS, batch=BATCH, every=STEPS)
+        for k in range(STEPS):
+            trainer.step(k)
+        return model.C.data
+
+    def spread(chars: str) -> float:
+        """The mean distance between the points of `chars`."""
+        points = flat_embedding()[[c.stoi[ch] for ch in chars]]
+        gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return float(gaps.sum() / (len(chars) * (len(chars) - 1)))
+
+    def nearest(ch: str, k: int = 3) -> str:
+        C2 = flat_embedding()
+        gaps = np.linalg.norm(C2 - C2[c.stoi[ch]], axis=1)
+        return ", ".join(c.itos[int(j)] for j in np.argsort(gaps)[1 : k + 1])
+
+    consonants = "".join(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in VOWELS)
+
+    def embedding_points() -> list[Series]:
+        C2 = flat_embedding()
+        groups = (("vowels", VOWELS), ("consonants", consonants), ("'.'", "."))
+        return [
+            Series(
+                name,
+                [float(C2[c.stoi[ch], 0]) for ch in chars],
+                [float(C2[c.stoi[ch], 1]) for ch in chars],
+                kind="scatter",
+            )
+            for name, chars in groups
+        ]
+
+    yield Narrate(
+        lambda: (
+            "## The characters in 2-D\n\n"
+            "With 2 numbers per character (key 2 of the training), each row of C is a point. Trained the same "
+            f"way, the vowels sit together: {fmt(spread(VOWELS))} apart on average, the consonants "
+            f"{fmt(spread(consonants))}, all {fmt(spread(consonants + VOWELS + '.'))}. Nearest to a: "
+            f"{nearest('a')}. Nobody told the model what a vowel is: characters that fit the same contexts "
+            "end up close, so what it learns about one carries over to the others."
+        ),
+        figure=Figure(embedding_points, title="C: one point per character", xlabel="C[:, 0]", ylabel="C[:, 1]"),
+    )
     yield ChoiceQuiz(
         "## Overfitting\n\nYou train a much bigger model for much longer. The training loss keeps falling, "
         "but the dev loss starts to **rise**. What is happening?",
@@ -303,3 +353,18 @@ def mlp_language_model():
         explanation="Overfitting: what it learns no longer carries over to new names. Stop earlier, shrink "
         "the model, regularise or find more data; the dev loss tells you which setting wins.",
     )
+    Xte, Yte = contexts("test", BLOCK)
+
+    def test_once() -> str:
+        if not runs or not runs[-1].history:
+            return "## The test set, once\n\nTrain first (go back to the training step), then come back."
+        model = runs[-1].model
+        return (
+            "## The test set, once\n\n"
+            f"The dev set chose the rate and the sizes; its {len(Xdev)} examples have been looked at many times. "
+            f"The {len(Xte)} test examples have not: your last model scores **{model.loss(Xte, Yte).item():.4f}** "
+            f"on them (dev {model.loss(Xdev, Ydev).item():.4f}). That is the number to report, and it is used "
+            "once: tune against it and it stops being an honest estimate of new names."
+        )
+
+    yield Narrate(test_once)

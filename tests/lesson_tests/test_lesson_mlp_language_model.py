@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from engine.explain import fmt
 from engine.graph import topological_order
 from engine.names import build_dataset, build_vocab, load_names, split_names
 from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
@@ -171,8 +172,29 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert (f"All {SAMPLES}" in shown) == (len(fresh) == SAMPLES)
     assert text(run) == shown  # seeded
 
+    run.next()  # the characters in 2-D: a scatter of C when each character has 2 numbers
+    vowels, consonants, dot = run.step.figure.curves()
+    assert all(series.kind == "scatter" for series in (vowels, consonants, dot))
+    assert (len(vowels.xs), len(consonants.xs), len(dot.xs)) == (5, 21, 1)
+
+    def spread(series_list) -> float:
+        points = np.array([(x, y) for series in series_list for x, y in zip(series.xs, series.ys)])
+        gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return gaps.sum() / (len(points) * (len(points) - 1))
+
+    shown = text(run)
+    assert spread([vowels]) < spread([consonants])  # the vowels sit together, learned from contexts alone
+    assert f"the vowels sit together: {fmt(spread([vowels]))} apart" in shown
+    assert f"all {fmt(spread([vowels, consonants, dot]))}" in shown
+
     run.next()  # overfitting
     assert run.state.answer("1")
+
+    run.next()  # the test split, used once, at the end, with the trained model
+    _, _, test_names = split_names(words, seed=42)
+    Xte, Yte = build_dataset(test_names, BLOCK, build_vocab(words)[0])
+    shown = text(run)
+    assert f"scores **{numpy_loss(trained, Xte, Yte):.4f}**" in shown and f"(dev {dev_loss:.4f})" in shown
     assert run.at_end
 
 
