@@ -140,6 +140,30 @@ def bigram():
         ),
     )
 
+    wrong = N / N.sum(axis=1)  # the trap: a (27,) row sum broadcasts as a row, dividing each column j by row j's sum
+    yield ChoiceQuiz(
+        lambda: (
+            "## The keepdim trap\n\nIn code, `P = N / N.sum(axis=1, keepdims=True)`: the sums have shape "
+            f"{N.sum(axis=1, keepdims=True).shape}. Forget `keepdims=True` and they have shape "
+            f"{N.sum(axis=1).shape}. `N / N.sum(axis=1)` still runs. **What does it compute?**"
+        ),
+        choices=[
+            "The same P: NumPy lines the sums up with the rows anyway",
+            "Each column j divided by row j's sum: the rows of P no longer add up to 1",
+            "An error: the shapes do not match",
+        ],
+        answer=1,
+        hint=(
+            "Broadcasting lines shapes up from the right: (27, 27) with (27,) treats the sums as a row, "
+            "copied down every row of N."
+        ),
+        explanation=lambda: (
+            f"A shape {N.sum(axis=1).shape} broadcasts as a row, so entry [i, j] is divided by the sum of row j. "
+            f"Row '.' of that wrong P adds up to {fmt(float(wrong[0].sum()))}, not 1, and row 'a' to "
+            f"{fmt(float(wrong[stoi['a']].sum()))}. No error, just a wrong model: check your shapes."
+        ),
+    )
+
     counted = sample_names(lambda ctx: P[ctx[0]], itos, SAMPLES, SEED)
     uniform = sample_names(lambda ctx: np.full(V, 1 / V), itos, 3, SEED)
     yield Narrate(

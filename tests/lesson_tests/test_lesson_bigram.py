@@ -92,6 +92,18 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert len(probs.xs) == 27 and sum(probs.ys) == pytest.approx(1.0) and probs.ys[0] == 0
     assert "'u' 98%" in text(run)  # q is followed by u
 
+    run.next()  # the keepdim broadcasting trap
+    assert isinstance(run.step, ChoiceQuiz) and "keepdims=True" in text(run)
+    N = np.zeros((27, 27))
+    for pair, n in ref["counts"].items():
+        N[stoi[pair[0]], stoi[pair[1]]] = n
+    wrong = N / N.sum(axis=1)
+    assert not run.state.answer("1")
+    assert run.state.answer("2")
+    explanation = render(run.step.explanation)
+    assert f"Row '.' of that wrong P adds up to {fmt(wrong[0].sum())}, not 1" in explanation
+    assert abs(wrong[0].sum() - 1) > 1
+
     run.next()  # sampled names
     shown = text(run)
     names = shown.split("**")[1].split(", ")
