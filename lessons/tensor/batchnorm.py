@@ -10,6 +10,7 @@ from lessons.api import (
     Series,
     Setting,
     Train,
+    fmt,
     lesson,
 )
 
@@ -212,6 +213,26 @@ def batchnorm():
             "would subtract it again."
         ),
         graph=bn_loss,
+    )
+    unbiased = hprebn.var(0, keepdims=True, correction=1)
+    bessel = float(unbiased.data[0, 0] / bnvar.data[0, 0])
+    yield NumberQuiz(
+        lambda: (
+            "## Bessel's correction\n\n"
+            f"bnvar divides the squared deviations by n = {BATCH}: `var(correction=0)`, as BatchNorm does when it "
+            "normalises. But a batch is a sample, and dividing by n underestimates the variance of all the data; "
+            "Bessel's correction divides by n − 1 (`correction=1`). For unit 1 of this batch, "
+            f"bnvar = {fmt(float(bnvar.data[0, 0]))}. **What is the corrected variance?**"
+        ),
+        answer=lambda: float(unbiased.data[0, 0]),
+        hint=f"The same sum of squares, divided by {BATCH - 1} instead of {BATCH}: times {BATCH}/{BATCH - 1}.",
+        explanation=lambda: (
+            f"{fmt(float(bnvar.data[0, 0]))} × {BATCH}/{BATCH - 1} = {fmt(float(unbiased.data[0, 0]))}, "
+            f"{fmt(bessel)} times bigger. PyTorch's BatchNorm normalises with the 1/n variance in training but "
+            "keeps its running variance (used at test time) with 1/(n − 1): a small train/test mismatch the "
+            "backprop lecture points out, and avoids by using 1/(n − 1) throughout. The engine's BatchNorm1d "
+            "does as PyTorch does."
+        ),
     )
 
     # -- a deeper network, trained with the learner's choice of initialisation and BatchNorm ----------------
