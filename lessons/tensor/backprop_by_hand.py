@@ -109,6 +109,18 @@ def backprop_by_hand():
     for t in [*tensors.values(), *params.values()]:
         t.grad = np.zeros_like(t.data)
 
+    # the cross-entropy again, cut into the lecture's small ops, on a copy of the logits: the op-by-op grads
+    ce_logits = Tensor(logits.data.copy(), label="logits")
+    norm_logits = ce_logits - Tensor(logits.data.max(axis=1, keepdims=True))  # the max: a constant, for stability
+    counts = norm_logits.exp()
+    counts_sum_inv = counts.sum(1, keepdims=True) ** -1
+    ce_probs = counts * counts_sum_inv
+    logprobs = ce_probs.log()
+    ce_loss = -logprobs[np.arange(n), Yb].mean()
+    ce_loss.backward()
+    by_ops = {"logprobs": logprobs.grad.copy(), "probs": ce_probs.grad.copy(), "logits": ce_logits.grad.copy()}
+    ops_gap = float(np.abs(by_ops["logits"] - grads["logits"]).max())
+
     shifted = logits.data - logits.data.max(axis=1, keepdims=True)
     probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     onehot = np.eye(VOCAB)[Yb]
@@ -152,6 +164,38 @@ def backprop_by_hand():
         graph=loss,
     )
 
+    yield Narrate(
+        "## The cross-entropy, op by op\n\n"
+        "```python\nnorm_logits = logits - logits.max(1, keepdims=True)   # a constant shift, for stability\n"
+        "counts = norm_logits.exp(); counts_sum_inv = counts.sum(1, keepdims=True)**-1\n"
+        "probs = counts * counts_sum_inv; logprobs = probs.log()\n"
+        "loss = -logprobs[range(n), Yb].mean()\n```\n\n"
+        "The lecture first writes the loss in these small steps, and backprops through each from the end. "
+        "Two of them by hand, then the one-line formula."
+    )
+    yield ExpressionQuiz(
+        lambda: (
+            "## 0a. Through the mean\n\nloss = −(the mean of the n picked logprobs). `onehot` has a 1 at each "
+            f"row's target. Type **dlogprobs**, of shape {logprobs.shape}."
+        ),
+        names=lambda: {"onehot": onehot, "n": float(n)},
+        answer=lambda: by_ops["logprobs"],
+        solution="-onehot / n",
+        hint="Each picked entry gets −1/n (the mean, then the minus); every entry not picked gets 0.",
+        explanation="dlogprobs = −onehot / n: only the n picked entries reach the loss.",
+    )
+    yield ExpressionQuiz(
+        "## 0b. Through the log\n\nlogprobs = log(probs), elementwise. You have `dlogprobs`. Type **dprobs**.",
+        names=lambda: {"dlogprobs": by_ops["logprobs"], "probs": probs},
+        answer=lambda: by_ops["probs"],
+        solution="dlogprobs / probs",
+        hint="The local derivative of log(p) is 1/p.",
+        explanation=lambda: (
+            "dprobs = dlogprobs / probs: a small probability of the right character gets a big push. "
+            "Back through counts_sum_inv, the sum and exp (counts gets two contributions, one per path), the "
+            f"engine arrives at a dlogits that matches the one-line formula to {ops_gap:.1g}: next, that formula."
+        ),
+    )
     yield expression_quiz(
         "logits",
         lambda: (
