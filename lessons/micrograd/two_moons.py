@@ -130,8 +130,8 @@ def two_moons():
         return (
             "## Your runs\n\n```\n" + "\n".join(rows) + "\n```\n\n"
             f"A mini-batch step sees {MINI_BATCH} of the {len(X)} points, so its loss jumps from step to step, "
-            "yet it still learns. A larger alpha keeps Σ w² small: a smoother boundary, and with too large an alpha, one too "
-            "simple to follow the moons."
+            "yet it still learns. A larger alpha keeps Σ w² small: a smoother boundary, and with too large an "
+            "alpha, one too simple to follow the moons."
         )
 
     yield Narrate(tuned_runs)

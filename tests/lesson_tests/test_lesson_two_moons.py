@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from lessons.api import Train, render
 from lessons.check import check_lesson
 from lessons.micrograd.two_moons import ALPHAS, MINI_BATCH, STEPS, two_moons
@@ -25,7 +27,7 @@ def test_mini_batches_are_noisy_and_l2_keeps_the_weights_small():
         assert state.status == "finished" and len(state.history) == STEPS
         finished[alpha] = state.trainer
     losses = [h["loss"] for h in finished[ALPHAS[1]].history]
-    assert sum(b > a for a, b in zip(losses, losses[1:])) > STEPS // 10  # a batch's loss jumps about
+    assert sum(b > a for a, b in itertools.pairwise(losses)) > STEPS // 10  # a batch's loss jumps about
     assert finished[ALPHAS[1]].accuracy_on_all() >= 0.95  # and still learns the moons
     small, large = finished[ALPHAS[1]], finished[ALPHAS[-1]]
     assert large.weights_squared() < small.weights_squared() / 10  # L2 pulls the weights toward 0
