@@ -8,7 +8,9 @@ from lessons.api import (
     Narrate,
     NumberQuiz,
     Series,
+    Setting,
     ShowGraph,
+    Train,
     fmt,
     lesson,
 )
@@ -18,6 +20,10 @@ INPUT, HIDDEN = 2, 3
 LONG, WIDE = 40, 16  # the long sequence: time steps and hidden size
 SCALES = (0.5, 1.0, 2.0)  # W_hh = scale × an orthogonal matrix (which keeps lengths)
 BACK = 10  # steps back for the shrinking quiz
+WINDOW = 16  # characters per training window of the name-trained RNN
+NAME_HIDDEN, NAME_DIMS = 64, 10
+NAME_STEPS = 150
+CHAR_DEFAULTS = {"clip": "off", "lr": 3.0, "W_hh": 3.0}
 UNSATURATED = 0.9  # tanh' above this: a unit that passes its grad almost whole
 
 
@@ -259,6 +265,70 @@ def rnn():
         ),
         tolerance=0.05,  # 5%: "about 0.001" is the point
         figure=Figure(lambda: curves([small]), **figure_kwargs),
+    )
+
+    # -- train one: next character on the names, BPTT through every window, with and without clipping -------
+    from lessons.tensor._shared import corpus
+    from lessons.trainers.char_rnn import CharRNN, text_windows
+    from lessons.trainers.runs import finished_history
+
+    names = corpus()
+    Xw, Yw = text_windows(names.train, names.stoi, WINDOW)
+    trained: list[CharRNN] = []
+
+    def make_char_rnn(settings: dict) -> CharRNN:
+        clip = None if settings["clip"] == "off" else float(settings["clip"])
+        trainer = CharRNN(
+            Xw, Yw, hidden=NAME_HIDDEN, dims=NAME_DIMS, lr=settings["lr"], clip=clip, hh_scale=settings["W_hh"]
+        )
+        trainer.settings = dict(settings)
+        return trainer
+
+    def setup_char_rnn(settings: dict) -> CharRNN:
+        trained.append(make_char_rnn(settings))
+        return trained[-1]
+
+    yield Train(
+        lambda: (
+            f"## Train one\n\nNext character on the names, in windows of {WINDOW} (`.emma.olivia...`): a loss at "
+            f"every step, BPTT through all {WINDOW}. W_hh starts {CHAR_DEFAULTS['W_hh']:g} × its usual size: grads "
+            "explode. Train (`t`), then clip (key 1): the whole grad is scaled down when its norm passes 1."
+        ),
+        setup=setup_char_rnn,
+        steps=NAME_STEPS,
+        settings=(
+            Setting("clip", "clip", ("off", 1.0), CHAR_DEFAULTS["clip"]),
+            Setting("lr", "lr", (1.0, 3.0), CHAR_DEFAULTS["lr"]),
+            Setting("W_hh", "W_hh ×", (1.0, 3.0), CHAR_DEFAULTS["W_hh"]),
+        ),
+    )
+
+    def clipped(setting) -> list[dict[str, float]]:
+        return finished_history(trained, make_char_rnn, {**CHAR_DEFAULTS, "clip": setting}, NAME_STEPS)
+
+    def worst(history: list[dict[str, float]], key: str) -> float:
+        return max(h[key] for h in history)
+
+    def clipping_text() -> str:
+        off, on = clipped("off"), clipped(1.0)
+        return (
+            f"## What clipping did\n\nSame start, same batches, {NAME_STEPS} steps. Without clipping the grad "
+            f"norm reached {fmt(worst(off, 'grad norm'))} and the loss spiked to {fmt(worst(off, 'loss'))}, "
+            f"ending at {fmt(off[-1]['loss'])}. Clipped at 1, the steps stay bounded: the loss ends at "
+            f"{fmt(on[-1]['loss'])}. Clipping does not stop the grad from exploding; it stops one exploded "
+            "grad from throwing the weights far away."
+        )
+
+    yield Narrate(
+        clipping_text,
+        figure=Figure(
+            lambda: [
+                Series("no clipping", list(range(1, NAME_STEPS + 1)), [h["loss"] for h in clipped("off")]),
+                Series("clipped at 1", list(range(1, NAME_STEPS + 1)), [h["loss"] for h in clipped(1.0)]),
+            ],
+            title="minibatch loss",
+            xlabel="step",
+        ),
     )
 
 

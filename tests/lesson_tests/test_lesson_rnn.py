@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
-from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, render
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, Train, render
 from lessons.check import check_lesson
-from lessons.runner import LessonRun
-from lessons.tensor.rnn import BACK, LONG, SCALES, STEPS, WIDE, rnn
+from lessons.runner import LessonRun, TrainState
+from lessons.tensor.rnn import BACK, CHAR_DEFAULTS, LONG, NAME_STEPS, SCALES, STEPS, WIDE, rnn
 
 
 def text(run: LessonRun) -> str:
@@ -115,6 +116,29 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert not run.state.answer("0.05")
     assert run.state.answer("0.001")
     assert math.isclose(run.step.solution(), SCALES[0] ** BACK)
+
+    run.next()  # train one on the names: BPTT through 16-character windows, first without clipping
+    assert isinstance(run.step, Train) and isinstance(run.state, TrainState)
+    state = run.state
+    assert state.settings == CHAR_DEFAULTS
+    run.finish_step()
+    off = state.history
+    assert len(off) == NAME_STEPS and off[0]["loss"] == pytest.approx(math.log(27), abs=0.2)
+    state.settings["clip"] = 1.0  # key 1, then t
+    state.reset()
+    state.run()
+    on = state.history
+    norms = [h["grad norm"] for h in on]
+    assert max(norms) > 1  # the grad still explodes; clipping only bounds the step taken
+    assert max(h["loss"] for h in off) > off[0]["loss"]  # unclipped: the loss spikes above where it started
+    assert on[-1]["loss"] < off[-1]["loss"]
+
+    run.next()  # what clipping did: the learner's two runs, plotted and quoted
+    unclipped, clipped = run.step.figure.curves()
+    assert list(unclipped.ys) == [h["loss"] for h in off] and list(clipped.ys) == [h["loss"] for h in on]
+    shown = text(run)
+    assert f"norm reached {fmt(max(h['grad norm'] for h in off))}" in shown
+    assert f"the loss ends at {fmt(on[-1]['loss'])}" in shown
     assert run.at_end
 
 
