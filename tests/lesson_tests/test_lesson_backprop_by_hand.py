@@ -9,9 +9,9 @@ from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
-from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, render
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, Train, render
 from lessons.check import check_lesson
-from lessons.runner import BackwardState, LessonRun, QuizState
+from lessons.runner import BackwardState, LessonRun, QuizState, TrainState
 from lessons.tensor.backprop_by_hand import backprop_by_hand
 
 
@@ -136,6 +136,20 @@ def test_a_learner_walks_the_lesson_to_the_end():
     gaps = dict(re.findall(r"(d\w+) ([\d.e+-]+)[,.]", text(run)))
     assert set(gaps) >= {"dlogits", "dhprebn", "dC"}
     assert all(float(gap) < 1e-12 for gap in gaps.values())
+
+    run.next()  # training with the learner's formulas, beside the engine's backward()
+    assert isinstance(run.step, Train) and isinstance(run.state, TrainState)
+    run.finish_step()
+    history = run.state.history
+    mine, theirs = [h["loss"] for h in history], [h["engine loss"] for h in history]
+    assert len(mine) == 100 and mine[-1] < mine[0] - 0.1  # it learns
+    np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-10)  # and step for step as the engine does
+    trainer = run.state.trainer
+    assert trainer.gap() < 1e-10
+
+    run.next()  # the verdict, from both runs
+    assert f"your loss {fmt(mine[-1])}, the engine's {fmt(theirs[-1])}" in text(run)
+    assert f"differ by at most {trainer.gap():.1g}" in text(run)
     assert run.at_end
 
 
