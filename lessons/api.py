@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.explain import fmt
@@ -102,9 +102,15 @@ class Figure:
 
 @dataclass
 class Step:
-    """One screen of a lesson. `text` is Markdown; `graph` or `figure`, if given, is shown beside it."""
+    """One screen of a lesson. `text` is Markdown; `graph` or `figure`, if given, is shown beside it.
 
-    text: Text = ""
+    Every step is `Kind(text, field=..., ...)`: the text comes first, every other field by name, and a
+    field a step cannot do without (a quiz's `answer`, a training's `setup`) has no default, so that
+    forgetting it fails where the lesson makes the step, with a message naming the field.
+    """
+
+    text: Text
+    _: KW_ONLY
     graph: Value | None = None
     figure: Figure | None = None
     line: int = field(default=0, init=False, repr=False)  # where the lesson file made this step
@@ -119,14 +125,14 @@ class Step:
     gated = False  # must the learner do something before moving on?
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Narrate(Step):
     """Text to read, optionally with a graph beside it."""
 
     kind = "narrate"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Do(Step):
     """Text, and an action run each time the learner arrives at this step (say, `model.zero_grad()`).
 
@@ -134,33 +140,33 @@ class Do(Step):
     the lesson shows (give the step `graph=` so the Values it changes are known).
     """
 
-    action: Callable[[], object] | None = None
+    action: Callable[[], object]
 
     kind = "narrate"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ShowGraph(Step):
     """The graph of `graph`, to look at: labels, operations, data and grads."""
 
     kind = "graph"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Explore(Step):
     """Free exploration: the learner moves through the graph and reads each node's formula and derivatives."""
 
     kind = "explore"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ForwardSteps(Step):
     """The forward pass, one node at a time, with its formula in names and in numbers."""
 
     kind = "forward"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BackwardSteps(Step):
     """The backward pass, one node at a time, with the chain rule in numbers.
 
@@ -180,14 +186,14 @@ class BackwardSteps(Step):
         return self.predict
 
 
-@dataclass
+@dataclass(kw_only=True)
 class NumberQuiz(Step):
     """The learner types a number; right within `tolerance`, relative to the answer (1% by default).
 
     `text` is the question; `answer` a number or a function computing it from the engine.
     """
 
-    answer: float | Callable[[], float] = 0.0
+    answer: float | Callable[[], float]
     hint: Text = ""
     explanation: Text = ""
     tolerance: float = 1e-2
@@ -202,18 +208,25 @@ class NumberQuiz(Step):
         return close_enough(guess, self.solution(), self.tolerance)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ChoiceQuiz(Step):
     """The learner picks one of `choices`; `text` is the question, `answer` the index of the right choice
     (or a function computing it from the engine, like `lambda: 0 if a.grad > 0 else 1`)."""
 
-    choices: Sequence[str] = ()
-    answer: int | Callable[[], int] = 0
+    choices: Sequence[str]
+    answer: int | Callable[[], int]
     hint: Text = ""
     explanation: Text = ""
 
     kind = "choice-quiz"
     gated = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.choices) < 2:
+            raise ValueError(f"ChoiceQuiz needs at least 2 choices, got {len(self.choices)}")
+        if not callable(self.answer) and not 0 <= self.answer < len(self.choices):
+            raise ValueError(f"ChoiceQuiz answer {self.answer} is not an index of its {len(self.choices)} choices")
 
     def solution(self) -> int:
         """The index of the right choice (a function is asked when the quiz is answered)."""
@@ -223,7 +236,7 @@ class ChoiceQuiz(Step):
         return choice == self.solution()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ExpressionQuiz(Step):
     """The learner types an array expression (`(probs - onehot) / n`) over the arrays in `names`.
 
@@ -233,9 +246,9 @@ class ExpressionQuiz(Step):
     two wrong tries, and checked by `python -m tutor check`.
     """
 
-    names: Callable[[], dict[str, Any]] | None = None
-    answer: Callable[[], Any] | None = None
-    solution: str = ""
+    names: Callable[[], dict[str, Any]]
+    answer: Callable[[], Any]
+    solution: str
     hint: Text = ""
     explanation: Text = ""
     tolerance: float = 1e-6
@@ -249,7 +262,7 @@ class ExpressionQuiz(Step):
 
         from lessons.expressions import evaluate
 
-        got = np.asarray(evaluate(text, self.names() if self.names else {}), dtype=float)
+        got = np.asarray(evaluate(text, self.names()), dtype=float)
         expected = np.asarray(self.answer(), dtype=float)
         if got.shape != expected.shape:
             return False, f"your result has shape {got.shape}; the answer has shape {expected.shape}."
@@ -295,19 +308,22 @@ class Setting:
             raise ValueError(f"setting {self.name!r}: default {self.default!r} is not one of {self.choices!r}")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Train(Step):
     """Train a model live: `setup(settings)` returns a fresh `Trainer`, run for `steps` steps.
 
     `settings` are the knobs offered to the learner (depth, width, activation,
     learning rate...); `setup` receives a dict of their current values.
+    `pace` (seconds a step) slows the app's live run so that a picture visibly moves; the
+    headless check and tests never wait for it. Trainers themselves never sleep.
     """
 
-    setup: Callable[[dict[str, Any]], Trainer] | None = None
+    setup: Callable[[dict[str, Any]], Trainer]
     steps: int = 100
     settings: Sequence[Setting] = ()
     x_metric: str = ""  # plot against this metric (e.g. "evaluations") instead of the step number
     log_loss: bool = False  # plot the loss on a log scale
+    pace: float = 0.0  # seconds a step in the app's live run (0: as fast as it goes)
 
     kind = "train"
     gated = True

@@ -311,18 +311,33 @@ class QuizState(StepState):
 
 @dataclass
 class TrainState(StepState):
-    """A training run: settings, the trainer they made, and the metrics of every step so far."""
+    """A training run: settings, the trainer they made, and the metrics of every step so far.
+
+    `status` is read, never written: it follows from the history and three thread-safe events.
+    Only the run (the worker thread) sets and clears `_running`; the screen pauses and resumes
+    (`_go` cleared or set) and stops (`_stop` set); a new run or a reset clears the stop.
+    """
 
     settings: dict[str, Any] = field(default_factory=dict)
     trainer: Trainer | None = None
     history: list[dict[str, float]] = field(default_factory=list)
-    status: str = "ready"  # ready, running, paused, stopped, finished
-    _pause: threading.Event = field(default_factory=threading.Event)
+    _running: threading.Event = field(default_factory=threading.Event)  # a run is under way
+    _go: threading.Event = field(default_factory=threading.Event)  # set: not paused
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if not self.settings:
             self.settings = {s.name: s.default for s in self.step.settings}
+        self._go.set()
+
+    @property
+    def status(self) -> str:
+        """ready, running, paused, stopped or finished."""
+        if self._running.is_set():
+            return "running" if self._go.is_set() else "paused"
+        if self.trainer is not None and len(self.history) >= self.step.steps:
+            return "finished"
+        return "stopped" if self._stop.is_set() else "ready"
 
     @property
     def done(self) -> bool:
@@ -332,7 +347,7 @@ class TrainState(StepState):
         """A fresh trainer from the current settings; history cleared."""
         self.trainer = self.step.setup(dict(self.settings))
         self.history = []
-        self.status = "ready"
+        self._stop.clear()
 
     def run(
         self,
@@ -348,38 +363,43 @@ class TrainState(StepState):
         if self.trainer is None or self.status in ("finished", "stopped"):
             self.reset()
         self._stop.clear()
-        self._pause.clear()
-        self.status = "running"
+        self._go.set()
+        # the step's pace only in a live run: the headless check and tests run on the main thread, unpaced
+        pace = self.step.pace if threading.current_thread() is not threading.main_thread() else 0.0
         last = time.monotonic()
-        for k in range(len(self.history), self.step.steps):
-            while self._pause.is_set() and not self._stop.is_set() and not cancelled():
-                self.status = "paused"
-                time.sleep(0.05)
-            if self._stop.is_set() or cancelled():
-                self.status = "stopped"
-                break
-            self.status = "running"
-            metrics = self.trainer.step(k)
-            for name, value in metrics.items():
-                if not math.isfinite(value):
-                    raise FloatingPointError(f"training step {k}: {name} became {value}")
-            self.history.append(metrics)
-            if on_progress is not None and time.monotonic() - last >= every:
-                last = time.monotonic()
-                on_progress()
-        else:
-            self.status = "finished"
+        self._running.set()
+        try:
+            for k in range(len(self.history), self.step.steps):
+                while not self._go.wait(0.1):  # paused: wake on resume, stop, or the app quitting
+                    if self._stop.is_set() or cancelled():
+                        break
+                if self._stop.is_set() or cancelled():
+                    self._stop.set()
+                    break
+                metrics = self.trainer.step(k)
+                for name, value in metrics.items():
+                    if not math.isfinite(value):
+                        raise FloatingPointError(f"training step {k}: {name} became {value}")
+                self.history.append(metrics)
+                if on_progress is not None and time.monotonic() - last >= every:
+                    last = time.monotonic()
+                    on_progress()
+                if pace and self._stop.wait(pace):  # paced, but a stop ends the wait at once
+                    break
+        finally:
+            self._running.clear()
         if on_progress is not None and not cancelled():
             on_progress()
 
     def pause(self, paused: bool) -> None:
         if paused:
-            self._pause.set()
+            self._go.clear()
         else:
-            self._pause.clear()
+            self._go.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._go.set()  # a paused run wakes to see it
 
     def finish(self) -> None:
         self.run()

@@ -1,8 +1,9 @@
 """Build your own MLP: Neuron, Layer, MLP, the lecture's 4 examples, MSE and a hand-written SGD loop."""
 
+import random
+
 from engine import Value
-from engine.losses import mse
-from engine.nn import MLP
+from engine.nn import Layer, Module
 from lessons.api import ChoiceQuiz, ForwardSteps, Narrate, NumberQuiz, Setting, Train, fmt, lesson
 
 # the lecture's tiny dataset: 4 examples of 3 inputs, and the target for each
@@ -12,12 +13,34 @@ SIZES = [4, 4, 1]
 STEPS = 20
 RATES = (0.01, 0.05, 0.2, 1.0)
 DEFAULT_LR = 0.05
-BLOWN_UP = 1e6  # a loss this large means the run has diverged: stop moving the parameters
+SEED = 1337  # the weights are drawn from random.Random(SEED): the same network every time
 
 
-def make_model() -> MLP:
-    """The lecture's network: 3 inputs, two hidden layers of 4 tanh neurons, 1 output (seeded: always the same)."""
-    return MLP(3, SIZES, activation="tanh", seed=1337)
+class LectureMLP(Module):
+    """The lecture's MLP: layers of tanh neurons, the output layer too (engine.nn.MLP's last layer is linear)."""
+
+    def __init__(self, nin: int, nouts: list[int], seed: int = SEED) -> None:
+        rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng, activation="tanh") for i in range(len(nouts))]
+
+    def __call__(self, x: list[Value | float]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
+def make_model() -> LectureMLP:
+    """The lecture's network: 3 inputs, two hidden layers of 4 tanh neurons, 1 tanh output (always the same)."""
+    return LectureMLP(3, SIZES)
+
+
+def sum_squared_error(ypred: list[Value], ys: list[float]) -> Value:
+    """The lecture's loss: `sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))`."""
+    return sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
 
 
 class SGDLoop:
@@ -28,7 +51,6 @@ class SGDLoop:
         self.lr = lr
         self.zero_grad = zero_grad
         self.history: list[dict[str, float]] = []
-        self.diverged = False
 
     def parameters(self) -> list[Value]:
         return self.model.parameters()
@@ -37,27 +59,27 @@ class SGDLoop:
         return [self.model(x).data for x in XS]
 
     def step(self, k: int) -> dict[str, float]:
-        if self.diverged:  # nothing sensible left to do: report the last loss again
-            metrics = dict(self.history[-1])
-        else:
-            ypred = [self.model(x) for x in XS]  # forward
-            loss = mse(ypred, YS)
-            if self.zero_grad:
-                self.model.zero_grad()  # forget the last step's grads
-            loss.backward()  # backward: every parameter's grad
-            for p in self.model.parameters():
-                p.data -= self.lr * p.grad  # update: a small step against the grad
-            metrics = {"loss": loss.data}
-            self.diverged = loss.data > BLOWN_UP
+        ypred = [self.model(x) for x in XS]  # forward
+        loss = sum_squared_error(ypred, YS)
+        if self.zero_grad:
+            self.model.zero_grad()  # forget the last step's grads
+        loss.backward()  # backward: every parameter's grad
+        for p in self.model.parameters():
+            p.data -= self.lr * p.grad  # update: a small step against the grad
+        metrics = {"loss": loss.data}
         self.history.append(metrics)
         return metrics
 
 
-def final_loss(lr: float, zero_grad: bool = True) -> float:
+def trained(lr: float, zero_grad: bool = True) -> SGDLoop:
     loop = SGDLoop(lr, zero_grad)
     for k in range(STEPS):
         loop.step(k)
-    return loop.history[-1]["loss"]
+    return loop
+
+
+def final_loss(lr: float, zero_grad: bool = True) -> float:
+    return trained(lr, zero_grad).history[-1]["loss"]
 
 
 @lesson(
@@ -90,7 +112,8 @@ def build_an_mlp():
         lambda: (
             "## A neuron\n\n"
             "A neuron multiplies each input by its own weight, adds a bias, and squashes the sum: "
-            "`o = tanh(w1·x1 + w2·x2 + w3·x3 + b)`. The weights start random; the bias at 0.\n\n"
+            "`o = tanh(w1·x1 + w2·x2 + w3·x3 + b)`. The weights start random; the bias at 0. As in the lecture, "
+            "every neuron squashes, the output too: the network's answers lie between −1 and 1.\n\n"
             f"Here is the first neuron of our network, on the first example x = ({', '.join(fmt(v) for v in XS[0])})."
         ),
         graph=o,
@@ -121,7 +144,7 @@ def build_an_mlp():
     # the same network again (same seed, same weights): its loss, grads and one update
     demo = make_model()
     ypred = [demo(xi) for xi in XS]
-    loss = mse(ypred, YS)
+    loss = sum_squared_error(ypred, YS)
     loss.backward()
     w1 = demo.layers[0].neurons[0].w[0]
     lr = DEFAULT_LR
@@ -144,7 +167,7 @@ def build_an_mlp():
             "## Four examples\n\n"
             "The lecture's data: four inputs x, each with a target, and what the untrained network says:\n\n"
             f"```\n{table()}\n```\n\n"
-            f"The **loss** measures how wrong it is: the mean squared error, here {fmt(loss.data)}."
+            f"The **loss** says how wrong it is: the lecture's **sum** of squared errors, {fmt(loss.data)}."
         )
     )
     yield NumberQuiz(
@@ -155,8 +178,8 @@ def build_an_mlp():
         answer=lambda: errors[0],
         hint="Subtract the target from the prediction, then square: the sign goes away.",
         explanation=lambda: (
-            f"({ypred[0].data:.4f} − {fmt(YS[0])})² = {fmt(errors[0])}. The loss is the mean of the four: "
-            f"({' + '.join(fmt(e) for e in errors)}) / 4 = {fmt(loss.data)}."
+            f"({ypred[0].data:.4f} − {fmt(YS[0])})² = {fmt(errors[0])}. The loss is the sum of the four: "
+            f"{' + '.join(fmt(e) for e in errors)} = {fmt(loss.data)}."
         ),
     )
     yield NumberQuiz(
@@ -177,11 +200,11 @@ def build_an_mlp():
     yield Narrate(
         "## The loop: that step for every parameter, again and again\n\n"
         "```\nfor k in range(20):\n"
-        "    loss = mse([model(x) for x in xs], ys)   # forward\n"
-        "    model.zero_grad()                        # forget old grads\n"
-        "    loss.backward()                          # backward\n"
-        "    for p in model.parameters():\n"
-        "        p.data -= lr * p.grad                # update\n```"
+        "    ypred = [model(x) for x in xs]                       # forward\n"
+        "    loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))\n"
+        "    model.zero_grad()                                    # forget old grads\n"
+        "    loss.backward()                                      # backward\n"
+        "    for p in model.parameters(): p.data -= lr * p.grad   # update\n```"
     )
 
     runs: list[SGDLoop] = []
@@ -210,7 +233,7 @@ def build_an_mlp():
         rows = ["lr      zero_grad  loss at start  loss at end"]
         for run in runs[-5:]:
             if run.history:
-                end = "blew up" if run.diverged else f"{run.history[-1]['loss']:.3g}"
+                end = f"{run.history[-1]['loss']:.3g}"
                 start = f"{run.history[0]['loss']:.3g}"
                 rows.append(f"{fmt(run.lr):<8}{'on' if run.zero_grad else 'off':<11}{start:>13}  {end:>11}")
         last = runs[-1]
@@ -224,6 +247,7 @@ def build_an_mlp():
     yield Narrate(results)
 
     finals = {rate: final_loss(rate) for rate in RATES}
+    saturated = trained(RATES[-1])
     best = min(RATES, key=lambda rate: finals[rate])
     yield ChoiceQuiz(
         f"## Learning rate\n\nWith `zero_grad` on, which learning rate ends {STEPS} steps with the lowest loss?",
@@ -232,32 +256,52 @@ def build_an_mlp():
         hint="Go back (p) and train with each setting of lr (key 1); compare the end of the curves.",
         explanation=lambda: (
             "Final losses: " + ", ".join(f"lr {fmt(rate)}: {finals[rate]:.3g}" for rate in RATES) + ". "
-            "Too small crawls; too large overshoots the valley and can blow up."
+            f"Too small crawls. Too large overshoots into the flat ends of tanh: at lr {fmt(RATES[-1])} the "
+            f"outputs end at {', '.join(fmt(v) for v in saturated.predictions())}, where tanh' ≈ 0 and the "
+            "grads can no longer pull them back."
         ),
     )
-    stale = final_loss(DEFAULT_LR, zero_grad=False)
+    stale = {rate: final_loss(rate, zero_grad=False) for rate in RATES}
+    small, large = RATES[0], RATES[2]
     yield ChoiceQuiz(
         lambda: (
-            f"## Forgetting zero_grad\n\nWith lr = {fmt(DEFAULT_LR)}, the loss after {STEPS} steps is "
-            f"{finals[DEFAULT_LR]:.3g} with `zero_grad` and {stale:.3g} without. What goes wrong without it?"
+            f"## Forgetting zero_grad\n\nLoss after {STEPS} steps, with `zero_grad` and without: "
+            + "; ".join(f"lr {fmt(rate)}: {finals[rate]:.3g} and {stale[rate]:.3g}" for rate in (small, large))
+            + f". At lr {fmt(small)} forgetting gives a **lower** loss. Why?"
         ),
         choices=[
-            "backward() adds each new grad to the old ones, so every step follows a growing sum of stale grads",
+            "Each step follows the sum of every grad so far: while they agree, that acts like a growing learning "
+            "rate, which helps one that is too small and wrecks a larger one",
             "backward() stops computing grads after the first step",
-            "The parameters are reset to their starting values",
+            "zero_grad is only needed when the learning rate is large",
         ],
         answer=0,
-        hint="Leaf grads accumulate: backward() does `grad += ...`, never `grad = ...`.",
-        explanation=(
-            "The grads pile up like a heavy ball that cannot stop: the loss overshoots and bounces. "
-            "One line, `zero_grad()`, fixes it; the lecture hit this very bug."
+        hint="Leaf grads accumulate: backward() does `grad += ...`. What does step k move by?",
+        explanation=lambda: (
+            f"Without zero_grad, step k moves by lr × (g₁ + … + g_k). Early on the grads point the same way, so "
+            f"by step {STEPS} that is up to {STEPS} × lr: lr {fmt(small)} is too small for {STEPS} steps, and the "
+            f"boost helps. At lr {fmt(large)} the same boost overshoots into tanh's flat ends ({fmt(stale[large])}). "
+            "It is a bug, not a trick: the sum never forgets, so training cannot settle (momentum does this on "
+            "purpose, with a decay). The lecture hit this very bug."
         ),
     )
     yield Narrate(
+        lambda: (
+            "## One step in PyTorch\n\n"
+            "```python\nnet = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(),\n"
+            "                    nn.Linear(4, 1), nn.Tanh()).double()  # then copy these weights in\n"
+            "loss = ((net(torch.tensor(xs)).squeeze(1) - torch.tensor(ys))**2).sum()\n"
+            "loss.backward()\n```\n\n"
+            f"The lecture's network in PyTorch gives loss {fmt(loss.data)}, and {w1.grad:.4f} for w1's grad "
+            "(`net[0].weight.grad[0, 0]`): the numbers above."
+        )
+    )
+    yield Narrate(
         "## What you built\n\n"
-        "`engine.nn.MLP` is the network you just trained: neurons in layers, `parameters()` for all of them. "
+        "`engine.nn.MLP` is this network but for its last layer: linear, as in micrograd's `nn.py`, so that it "
+        "can output any number; `engine.losses.mse` takes a mean, not a sum. "
         "`engine.optim.SGD` wraps your update loop:\n\n"
         "```\nopt = SGD(model.parameters(), lr=lr)\n"
         "opt.zero_grad(); loss.backward(); opt.step()\n```\n\n"
-        "Next: a real dataset, two moons, and a network that learns to draw a curved boundary."
+        "Next: two moons, and a network that draws a curved boundary."
     )

@@ -4,20 +4,20 @@ training the same small network, compared by loss per loss evaluation."""
 from engine import Value
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
-from lessons.trainers_extra import (
+from lessons.trainers.runs import finished_history
+from lessons.trainers.search import (
     EvolutionStrategy,
     FlatModel,
     GeneticAlgorithm,
     GradientDescent,
     evaluations_to_reach,
-    finished_history,
 )
 
 ROUNDS = 40  # Train steps; each uses about 20 evaluations whatever the method
 POINTS = 30
 WIDTHS = (4, 8, 16)
 SEEDS = (0, 1, 2)
-PACE = 0.02
+PACE = 0.02  # seconds a round in the app, so the boundary visibly moves
 METHODS = {
     "gradient descent": lambda net, seed: GradientDescent(net, lr=1.0, inner=10),
     "evolution strategy": lambda net, seed: EvolutionStrategy(net, pairs=10, sigma=0.05, alpha=1.0, seed=seed),
@@ -28,7 +28,6 @@ METHODS = {
 GD, ES, GA = METHODS
 SHORT = {GD: "GD", ES: "ES", GA: "GA"}
 DEFAULTS = {"method": GD, "width": 8, "seed": 0}
-
 
 
 @lesson(
@@ -45,14 +44,13 @@ def gradient_free():
     X = [[float(a), float(b)] for a, b in X]
     y = [int(label) for label in y]
 
-    def trainer(settings: dict, pace: float = 0.0):
-        net = FlatModel(MLP(2, [settings["width"], 1], seed=1337), X, y)
+    def trainer(settings: dict):
+        net = FlatModel(MLP(2, [settings["width"], 1], seed=settings["seed"]), X, y)  # the seed: initial weights too
         t = METHODS[settings["method"]](net, settings["seed"])
-        t.pace = pace
         t.settings = dict(settings)
         return t
 
-    example = FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=1337), X, y)
+    example = FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=DEFAULTS["seed"]), X, y)
     n_params = len(example)
     yield Narrate(
         lambda: (
@@ -110,7 +108,7 @@ def gradient_free():
         ),
     )
 
-    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=1337), X, y), 0)
+    ga = METHODS[GA](FlatModel(MLP(2, [DEFAULTS["width"], 1], seed=DEFAULTS["seed"]), X, y), 0)
     yield NumberQuiz(
         lambda: (
             "## A genetic algorithm\n\n"
@@ -132,14 +130,15 @@ def gradient_free():
     runs: list = []
 
     def setup(settings: dict):
-        t = trainer(settings, pace=PACE)
+        t = trainer(settings)
         runs.append(t)
         return t
 
     yield Train(
         lambda: (
             f"## Race them\n\n`t` runs {ROUNDS} rounds of about 20 evaluations (GD: 10 steps, ES: 10 pairs, "
-            "GA: 20 children). Keys: 1 method, 2 hidden width, 3 seed. The x-axis counts **evaluations**; "
+            "GA: 20 children). Keys: 1 method, 2 hidden width, 3 seed (the initial weights, and the random draws of "
+            "ES and GA). The x-axis counts **evaluations**; "
             "right: the model's boundary. Train all three methods."
         ),
         setup=setup,
@@ -150,6 +149,7 @@ def gradient_free():
             Setting("seed", "seed", SEEDS, DEFAULTS["seed"]),
         ),
         x_metric="evaluations",
+        pace=PACE,
     )
 
     def history(method: str) -> list[dict[str, float]]:

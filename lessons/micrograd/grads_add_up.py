@@ -7,6 +7,7 @@ from engine.graph import reversed_topological_order
 from engine.nn import MLP
 from lessons.api import BackwardSteps, ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 STEPS = 30
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]  # the lecture's tiny data set
 YS = [1.0, -1.0, -1.0, 1.0]
@@ -21,6 +22,15 @@ def backward_with_assignment(root: Value) -> None:
     for node in order:
         for child, local in zip(node._prev, node._local):
             child.grad = local * node.grad  # the bug: each use overwrites the one before
+
+
+def backward_like_micrograd(root: Value) -> None:
+    """micrograd's own backward loop: the root's grad set to 1 and every node's grad left as it was, so that a
+    second call adds to the interior grads too (this engine, like PyTorch, recomputes those from zero)."""
+    root.grad = 1.0
+    for node in reversed_topological_order(root):
+        for child, local in zip(node._prev, node._local):
+            child.grad += local * node.grad
 
 
 def paren(x: float) -> str:
@@ -81,7 +91,7 @@ class TinyRegression:
     """The lecture's MLP(3, [4, 4, 1]) fitting four targets, with or without zero_grad before each backward."""
 
     def __init__(self, zero_grad: bool, lr: float) -> None:
-        self.model = MLP(3, [4, 4, 1], activation="tanh", seed=1337)
+        self.model = MLP(3, [4, 4, 1], activation="tanh", seed=SEED)
         self.zero_grad = zero_grad
         self.lr = lr
 
@@ -174,11 +184,14 @@ def grads_add_up():
         backward_with_assignment(copy["f"])
         return copy["a"].grad
 
-    def lecture_grads(calls: int) -> dict[str, float]:
+    def lecture_grads(calls: int, backward=Value.backward) -> dict[str, float]:
         copy = lecture_graph()
         for _ in range(calls):
-            copy["f"].backward()
+            backward(copy["f"])
         return {k: v.grad for k, v in copy.items()}
+
+    def micrograd_twice() -> dict[str, float]:
+        return lecture_grads(2, backward_like_micrograd)
 
     yield Narrate(
         lambda: (
@@ -216,11 +229,17 @@ def grads_add_up():
     yield NumberQuiz(
         lambda: (
             f"## Backward, again\n\na.grad is {fmt(x.grad)}. Now call `f.backward()` a **second** time, without "
-            "touching the grads. **What will a.grad be?**"
+            "touching the grads. **What will a.grad be in this engine?**"
         ),
         answer=lambda: lecture_grads(2)["a"],
-        hint="backward() recomputes the inner nodes' grads from zero, but only ever adds to a leaf's grad.",
-        explanation=lambda: f"Each call adds {fmt(lecture_grads(1)['a'])} again: {fmt(lecture_grads(2)['a'])}.",
+        hint="This engine's backward() recomputes the inner nodes' grads from zero, but only ever adds to a leaf's.",
+        explanation=lambda: (
+            f"Each call adds {fmt(lecture_grads(1)['a'])} again: {fmt(lecture_grads(2)['a'])}. PyTorch does the "
+            f"same (its inner nodes keep no grad). micrograd gives {fmt(micrograd_twice()['a'])}: its backward "
+            f"only sets f.grad = 1, so d.grad and e.grad keep their old values and the second pass doubles them "
+            f"(d.grad {fmt(lecture_grads(1)['d'])} → {fmt(micrograd_twice()['d'])}); a then gets twice its "
+            "first helping on top of the first."
+        ),
         graph=f,
     )
     yield BackwardSteps(

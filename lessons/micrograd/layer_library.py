@@ -10,7 +10,9 @@ from engine.optim import linear_decay
 from lessons.api import ChoiceQuiz, Figure, ForwardSteps, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
 from lessons.training import Classifier2D
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+SLOPE_ZS = [k / 4 for k in range(-24, 25)]  # z from −6 to 6, for the picture of the slopes
 GAIN = math.sqrt(6)  # Linear starts in ±1/√nin; times √6 gives ±√(6/nin), He initialisation
 DEPTH, WIDTH, POINTS = 10, 12, 8  # the deep stacks whose grads we measure
 TRAIN_STEPS = 40
@@ -30,6 +32,13 @@ def deep_stack(activation: str, depth: int, width: int, seed: int = 1) -> Sequen
         nin = width
     layers.append(Linear(nin, 1, rng=rng))
     return Sequential(*layers)
+
+
+def slope_at(activation, z: float) -> float:
+    """The activation's slope at z, by the engine's backprop."""
+    x = Value(z)
+    activation(x).backward()
+    return x.grad
 
 
 def linears(model: Sequential) -> list[Linear]:
@@ -100,7 +109,9 @@ def layer_library():
     y = small.layers[2](hidden)[0]
     y.label = "y"
 
-    moons_net = Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1))
+    moons_net = Sequential(
+        Linear(2, 16, seed=SEED), ReLU(), Linear(16, 16, seed=SEED), ReLU(), Linear(16, 1, seed=SEED)
+    )
 
     yield Narrate(
         "# A tiny neural-net library\n\n"
@@ -120,7 +131,7 @@ def layer_library():
     yield NumberQuiz(
         "## Count the parameters\n\n`Linear(nin, nout)` has a weight for every input of every output, "
         "plus a bias per output. How many parameters does the two-moons network above have?\n\n"
-        "`Sequential(Linear(2, 16), ReLU(), Linear(16, 16), ReLU(), Linear(16, 1))`",
+        "`Sequential(Linear(2, 16, seed=SEED), ReLU(), Linear(16, 16, seed=SEED), ReLU(), Linear(16, 1, seed=SEED))`",
         answer=lambda: len(moons_net.parameters()),
         hint="2·16 + 16, then 16·16 + 16, then 16·1 + 1. ReLU has none.",
         explanation=lambda: (
@@ -200,7 +211,15 @@ def layer_library():
             f"reach layer 1 only {ratio('tanh'):.2g} and {ratio('relu'):.2g} times smaller.\n\n"
             "(The weights start in ±√(6/nin), He initialisation; with smaller ones, all three shrink.)"
         ),
-        figure=grad_figure,
+        figure=Figure(
+            series=lambda: [
+                Series("σ'(z)", SLOPE_ZS, [slope_at(Value.sigmoid, z) for z in SLOPE_ZS]),
+                Series("tanh'(z)", SLOPE_ZS, [slope_at(Value.tanh, z) for z in SLOPE_ZS]),
+                Series("σ' max", [0.0], [slope], kind="scatter"),
+            ],
+            title="the slopes backprop multiplies by",
+            xlabel="z",
+        ),
     )
 
     X, Y = make_moons(60, noise=0.1, seed=1, signed=True)

@@ -1,13 +1,16 @@
 """Loss functions: MSE against one-hot targets vs softmax + cross-entropy, on a 3-class spiral."""
 
 import math
+import sys
 
 from engine import Value
 from engine.losses import cross_entropy, mse, softmax
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Setting, Train, fmt, lesson
-from lessons.trainers_extra import SoftmaxClassifier, finished_history
+from lessons.trainers.runs import finished_history
+from lessons.trainers.softmax import SoftmaxClassifier
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 STEPS = 100
 POINTS = 45
 CLASSES = 3
@@ -17,10 +20,12 @@ LRS = (0.3, 1.0, 2.0)
 DEFAULTS = {"loss": "cross-entropy", "scale": 10, "lr": 1.0}
 GRID = (36, 13)  # the regions picture: columns and rows of points classified
 
+SURPRISE_PS = [k / 100 for k in range(1, 101)]  # p of the true class, for the plot of −ln p
+FLOAT32_LN_MAX = math.log(math.ldexp(2 - 2**-23, 127))  # ln of the largest float32
 
 
 def make_model(scale: float) -> MLP:
-    model = MLP(2, [HIDDEN, CLASSES], activation="tanh", seed=1337)
+    model = MLP(2, [HIDDEN, CLASSES], activation="tanh", seed=SEED)
     for p in model.layers[-1].parameters():
         p.data *= scale
     return model
@@ -97,6 +102,15 @@ def loss_functions():
             f"−ln {fmt(p[0])} = {fmt(ce.data)}. It is 0 only when p₀ = 1, and grows without limit as p₀ → 0. "
             f"MSE would be the mean of (p − [1, 0, 0])² = {fmt(mse(softmax(z_small), onehot(0)).data)}."
         ),
+        figure=Figure(
+            series=lambda: [
+                Series("−ln p", SURPRISE_PS, [-math.log(q) for q in SURPRISE_PS]),
+                Series("here", [p[0]], [ce.data], kind="scatter"),
+            ],
+            title="cross-entropy −ln p of the true class",
+            xlabel="p of the true class",
+            ylabel="loss",
+        ),
     )
 
     z_big = [1000.0, 999.0, 990.0]
@@ -112,8 +126,9 @@ def loss_functions():
     yield Narrate(
         lambda: (
             "## Big scores overflow\n\n"
-            f"Scores like z = {vector(z_big)} are not rare in a confident network. Softmax of them, naively: "
-            f"the engine says *{overflow()}*.\n\n"
+            f"Scores like z = {vector(z_big)} are extreme, but eᶻ overflows a float once z passes "
+            f"{fmt(math.log(sys.float_info.max))} (in the float32 of GPUs, {fmt(FLOAT32_LN_MAX)}): large weights or a "
+            f"too-high learning rate get there. Softmax of z, naively: the engine says *{overflow()}*.\n\n"
             "Softmax does not change if every score moves by the same amount, so subtract the largest first: "
             f"z − {fmt(max(z_big))} = {vector(shifted)}. Now every eᶻ is at most 1, and the sum at least 1:\n\n"
             "`ln Σ eᶻ = m + ln Σ e^(z − m)` (log-sum-exp, m = max z)."
@@ -131,7 +146,9 @@ def loss_functions():
         ),
         explanation=lambda: (
             f"ln({' + '.join(fmt(math.exp(v)) for v in shifted)}) + {fmt(max(z_big) - z_big[1])} = "
-            f"{fmt(cross_entropy(z_big, 1).data)}: no number larger than 1 was ever exponentiated."
+            f"{fmt(cross_entropy(z_big, 1).data)}: no number larger than 1 was ever exponentiated. PyTorch's "
+            f"`F.cross_entropy(torch.tensor([{', '.join(f'{v:g}.' for v in z_big)}]), torch.tensor(1))` "
+            f"gives the same {fmt(cross_entropy(z_big, 1).data)}: it shifts by the max too."
         ),
     )
     yield NumberQuiz(

@@ -2,7 +2,7 @@
 
 from engine import Value
 from lessons.api import BackwardSteps, ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
-from lessons.trainers_extra import OPTIMISERS, SURFACES, SurfaceDescent, make_optimiser
+from lessons.trainers.surfaces import OPTIMISERS, SURFACES, SurfaceDescent, make_optimiser
 
 STEPS = 200
 LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
@@ -124,7 +124,7 @@ def optimisers():
     runs: list[SurfaceDescent] = []
 
     def setup(settings: dict) -> SurfaceDescent:
-        trainer = SurfaceDescent(settings["surface"], settings["optimiser"], settings["lr"], pace=PACE)
+        trainer = SurfaceDescent(settings["surface"], settings["optimiser"], settings["lr"])
         runs.append(trainer)
         return trainer
 
@@ -142,6 +142,7 @@ def optimisers():
             Setting("lr", "lr", LRS, 0.03),
         ),
         log_loss=True,
+        pace=PACE,
     )
 
     race: dict[str, SurfaceDescent] = {}

@@ -5,7 +5,10 @@ from engine.optim import linear_decay
 from lessons.api import ChoiceQuiz, Narrate, NumberQuiz, Setting, Train, fmt, lesson
 from lessons.training import Classifier2D
 
+SEED = 1337  # the initial weights this lesson's numbers were written with (engine.nn's usual seed)
 STEPS = 100
+MINI_BATCH = 20  # points a mini-batch step scores
+ALPHAS = (0.0, 1e-4, 1e-2, 1e-1)  # the L2 penalty's weight; 1e-4 is micrograd's demo
 
 
 @lesson(
@@ -22,12 +25,12 @@ def two_moons():
     runs: list[Classifier2D] = []
 
     def setup(settings: dict) -> Classifier2D:
-        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"], seed=1337)
+        model = MLP(2, [settings["width"]] * settings["depth"] + [1], activation=settings["activation"], seed=SEED)
         trainer = Classifier2D(model, X, y, lr=linear_decay(settings["lr"], settings["lr"] * 0.1, STEPS))
         runs.append(trainer)
         return trainer
 
-    example = MLP(2, [16, 16, 1], seed=1337)
+    example = MLP(2, [16, 16, 1], seed=SEED)
     per_layer = [len(layer.parameters()) for layer in example.layers]
 
     yield Narrate(
@@ -91,3 +94,44 @@ def two_moons():
         explanation="Large steps near the minimum overshoot and bounce; shrinking them lets training settle.",
     )
     yield Narrate(result)
+
+    tuned: list[Classifier2D] = []
+
+    def setup_batch(settings: dict) -> Classifier2D:
+        model = MLP(2, [16, 16, 1], seed=SEED)
+        batch = None if settings["batch"] == len(X) else settings["batch"]
+        lr = linear_decay(1.0, 0.1, STEPS)
+        tuned.append(Classifier2D(model, X, y, lr=lr, alpha=settings["alpha"], batch=batch))
+        tuned[-1].settings = dict(settings)
+        return tuned[-1]
+
+    yield Train(
+        f"## Mini-batches and L2\n\nmicrograd's demo can score a random **mini-batch** each step instead of all "
+        f"{len(X)} points: cheaper steps, a noisier loss. Its loss also adds alpha × Σ w² (**L2**), pulling every "
+        "weight toward 0. Keys 1 (batch) and 2 (alpha): train a mini-batch run, then a large alpha.",
+        setup=setup_batch,
+        steps=STEPS,
+        settings=(
+            Setting("batch", "batch", (len(X), MINI_BATCH), len(X)),
+            Setting("alpha", "alpha", ALPHAS, ALPHAS[1]),
+        ),
+    )
+
+    def tuned_runs() -> str:
+        done = [run for run in tuned if run.history]
+        if not done:
+            return "## Your runs\n\nTrain first (go back with `p`), then come back."
+        rows = ["batch  alpha    loss    accuracy (all points)   Σ w²"]
+        for run in done[-5:]:
+            rows.append(
+                f"{run.settings['batch']:<7}{run.settings['alpha']:<9g}{run.history[-1]['loss']:<8.3g}"
+                f"{run.accuracy_on_all():<24.0%}{run.weights_squared():.4g}"
+            )
+        return (
+            "## Your runs\n\n```\n" + "\n".join(rows) + "\n```\n\n"
+            f"A mini-batch step sees {MINI_BATCH} of the {len(X)} points, so its loss jumps from step to step, "
+            "yet it still learns. A larger alpha keeps Σ w² small: a smoother boundary, and with too large an "
+            "alpha, one too simple to follow the moons."
+        )
+
+    yield Narrate(tuned_runs)

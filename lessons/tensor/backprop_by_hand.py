@@ -7,6 +7,7 @@ from lessons.api import (
     ForwardSteps,
     Narrate,
     NumberQuiz,
+    Train,
     fmt,
     lesson,
 )
@@ -17,6 +18,8 @@ DIMS = 10  # numbers per character embedding
 HIDDEN = 64  # hidden neurons, as in the "backprop ninja" lecture
 VOCAB = 27
 SEED = 42
+TRAIN_STEPS = 100  # SGD steps with the learner's grads, and with the engine's
+TRAIN_LR = 0.1
 
 # What the learner types for each grad: a right answer, checked by `python -m tutor check` and the summary.
 SOLUTIONS = {
@@ -109,6 +112,18 @@ def backprop_by_hand():
     for t in [*tensors.values(), *params.values()]:
         t.grad = np.zeros_like(t.data)
 
+    # the cross-entropy again, cut into the lecture's small ops, on a copy of the logits: the op-by-op grads
+    ce_logits = Tensor(logits.data.copy(), label="logits")
+    norm_logits = ce_logits - Tensor(logits.data.max(axis=1, keepdims=True))  # the max: a constant, for stability
+    counts = norm_logits.exp()
+    counts_sum_inv = counts.sum(1, keepdims=True) ** -1
+    ce_probs = counts * counts_sum_inv
+    logprobs = ce_probs.log()
+    ce_loss = -logprobs[np.arange(n), Yb].mean()
+    ce_loss.backward()
+    by_ops = {"logprobs": logprobs.grad.copy(), "probs": ce_probs.grad.copy(), "logits": ce_logits.grad.copy()}
+    ops_gap = float(np.abs(by_ops["logits"] - grads["logits"]).max())
+
     shifted = logits.data - logits.data.max(axis=1, keepdims=True)
     probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     onehot = np.eye(VOCAB)[Yb]
@@ -152,6 +167,38 @@ def backprop_by_hand():
         graph=loss,
     )
 
+    yield Narrate(
+        "## The cross-entropy, op by op\n\n"
+        "```python\nnorm_logits = logits - logits.max(1, keepdims=True)   # a constant shift, for stability\n"
+        "counts = norm_logits.exp(); counts_sum_inv = counts.sum(1, keepdims=True)**-1\n"
+        "probs = counts * counts_sum_inv; logprobs = probs.log()\n"
+        "loss = -logprobs[range(n), Yb].mean()\n```\n\n"
+        "The lecture first writes the loss in these small steps, and backprops through each from the end. "
+        "Two of them by hand, then the one-line formula."
+    )
+    yield ExpressionQuiz(
+        lambda: (
+            "## 0a. Through the mean\n\nloss = −(the mean of the n picked logprobs). `onehot` has a 1 at each "
+            f"row's target. Type **dlogprobs**, of shape {logprobs.shape}."
+        ),
+        names=lambda: {"onehot": onehot, "n": float(n)},
+        answer=lambda: by_ops["logprobs"],
+        solution="-onehot / n",
+        hint="Each picked entry gets −1/n (the mean, then the minus); every entry not picked gets 0.",
+        explanation="dlogprobs = −onehot / n: only the n picked entries reach the loss.",
+    )
+    yield ExpressionQuiz(
+        "## 0b. Through the log\n\nlogprobs = log(probs), elementwise. You have `dlogprobs`. Type **dprobs**.",
+        names=lambda: {"dlogprobs": by_ops["logprobs"], "probs": probs},
+        answer=lambda: by_ops["probs"],
+        solution="dlogprobs / probs",
+        hint="The local derivative of log(p) is 1/p.",
+        explanation=lambda: (
+            "dprobs = dlogprobs / probs: a small probability of the right character gets a big push. "
+            "Back through counts_sum_inv, the sum and exp (counts gets two contributions, one per path), the "
+            f"engine arrives at a dlogits that matches the one-line formula to {ops_gap:.1g}: next, that formula."
+        ),
+    )
     yield expression_quiz(
         "logits",
         lambda: (
@@ -333,3 +380,101 @@ def backprop_by_hand():
         )
 
     yield Narrate(summary)
+
+    start = {name: t.data.copy() for name, t in params.items()}
+
+    class TwoWays:
+        """The same network, from the same start on the same minibatches, trained twice: with the grads of
+        the formulas you typed (read by lessons.expressions, as when you typed them) and with the engine's
+        backward(). Plain SGD at TRAIN_LR; "loss" is yours, "engine loss" the engine's."""
+
+        def __init__(self) -> None:
+            self.mine = {name: value.copy() for name, value in start.items()}
+            self.engine = {name: Tensor(value.copy(), label=name) for name, value in start.items()}
+            self.rng = np.random.default_rng(SEED + 1)
+            self.history: list[dict[str, float]] = []
+
+        def parameters(self) -> list:
+            return list(self.engine.values())
+
+        def my_grads(self, Xb: np.ndarray, Yb: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+            p, m = self.mine, len(Xb)
+            embcat_ = p["C"][Xb].reshape(m, -1)
+            hprebn_ = embcat_ @ p["W1"]
+            bndiff_ = hprebn_ - hprebn_.mean(0, keepdims=True)
+            bnvar_inv_ = ((bndiff_**2).mean(0, keepdims=True) + 1e-5) ** -0.5
+            bnraw_ = bndiff_ * bnvar_inv_
+            h_ = np.tanh(p["bngain"] * bnraw_ + p["bnbias"])
+            logits_ = h_ @ p["W2"] + p["b2"]
+            z = np.exp(logits_ - logits_.max(1, keepdims=True))
+            probs_ = z / z.sum(1, keepdims=True)
+            names = {
+                "probs": probs_, "onehot": np.eye(VOCAB)[Yb], "n": float(m), "h": h_, "W2": p["W2"],
+                "bnraw": bnraw_, "bngain": p["bngain"], "bnvar_inv": bnvar_inv_, "W1": p["W1"],
+                "Xenc": np.eye(VOCAB)[Xb.reshape(-1)], "embcat": embcat_,
+            }  # fmt: skip
+            d = {}
+            for target in ("logits", "h", "W2", "b2", "hpreact", "bngain", "bnraw", "hprebn", "embcat"):
+                d[target] = evaluate(SOLUTIONS[target], names)
+                names[f"d{target}"] = d[target]
+            d["bnbias"] = evaluate("sum(dhpreact, axis=0)", names)  # a bias: its grad sums over the batch
+            d["W1"] = evaluate("embcat.T @ dhprebn", names)  # the Linear layer rule once more
+            names["demb_rows"] = d["embcat"].reshape(-1, DIMS)
+            d["C"] = evaluate(SOLUTIONS["C"], names)
+            loss_ = float(-np.log(probs_[np.arange(m), Yb]).mean())
+            return loss_, d
+
+        def engine_loss(self, Xb: np.ndarray, Yb: np.ndarray):
+            p = self.engine
+            embcat_ = embedding(p["C"], Xb).view(len(Xb), -1)
+            hprebn_ = embcat_ @ p["W1"]
+            bndiff_ = hprebn_ - hprebn_.mean(0, keepdims=True)
+            bnraw_ = bndiff_ * ((bndiff_**2).mean(0, keepdims=True) + 1e-5) ** -0.5
+            h_ = (p["bngain"] * bnraw_ + p["bnbias"]).tanh()
+            return cross_entropy(h_ @ p["W2"] + p["b2"], Yb)
+
+        def step(self, k: int) -> dict[str, float]:
+            ix = self.rng.integers(0, len(X), BATCH)
+            mine, d = self.my_grads(X[ix], Y[ix])
+            for name in self.mine:
+                self.mine[name] = self.mine[name] - TRAIN_LR * d[name]
+            loss_ = self.engine_loss(X[ix], Y[ix])
+            for t in self.engine.values():
+                t.grad = np.zeros_like(t.data)
+            loss_.backward()
+            for t in self.engine.values():
+                t.data -= TRAIN_LR * t.grad
+            self.history.append({"loss": mine, "engine loss": loss_.item()})
+            return self.history[-1]
+
+        def gap(self) -> float:
+            """The largest difference between the two runs' parameters now."""
+            return max(float(np.abs(self.mine[name] - t.data).max()) for name, t in self.engine.items())
+
+    races: list[TwoWays] = []
+
+    def setup_two_ways(settings: dict) -> TwoWays:
+        races.append(TwoWays())
+        return races[-1]
+
+    yield Train(
+        f"## Train with your grads\n\nYour formulas are a whole backward pass. Press `t`: {TRAIN_STEPS} steps of "
+        "SGD with grads from **your formulas** (the lesson's solutions, read by the same reader as your answers), "
+        "and beside it the same network, start and batches with the engine's `backward()`. Two curves or one?",
+        setup=setup_two_ways,
+        steps=TRAIN_STEPS,
+    )
+
+    def verdict() -> str:
+        if not races or not races[-1].history:
+            return "## Yours and the engine's\n\nTrain first (`p` goes back)."
+        race = races[-1]
+        last = race.history[-1]
+        return (
+            "## Yours and the engine's\n\n"
+            f"After {len(race.history)} steps: your loss {fmt(last['loss'])}, the engine's "
+            f"{fmt(last['engine loss'])}; the parameters differ by at most {race.gap():.1g}, float rounding. "
+            "Your formulas train the network exactly as `backward()` does: that is all backprop is."
+        )
+
+    yield Narrate(verdict)

@@ -10,6 +10,7 @@ from lessons.api import (
     Series,
     Setting,
     Train,
+    fmt,
     lesson,
 )
 
@@ -167,7 +168,9 @@ def batchnorm():
     W2t = Tensor(W2 * 0.01, label="W2")
     b2t = Tensor(np.zeros(V), label="b2")
     ix = bn_rng.integers(0, len(Xtr), BATCH)
-    embcat = embedding(Ct, Xtr[ix]).view(BATCH, -1)
+    emb = embedding(Ct, Xtr[ix])  # C[Xb]: each example's characters, looked up
+    emb.label = "emb"
+    embcat = emb.view(BATCH, -1)
     embcat.label = "embcat"
     hprebn = embcat @ W1t
     hprebn.label = "hprebn"
@@ -177,7 +180,10 @@ def batchnorm():
     bnvar.label = "bnvar"
     centred = hprebn - bnmean
     centred.label = "centred"
-    spread = (bnvar + 1e-5) ** 0.5
+    eps = Tensor(np.array(1e-5), label="eps")  # keeps the division finite when a unit's variance is 0
+    var_eps = bnvar + eps
+    var_eps.label = "bnvar+eps"
+    spread = var_eps**0.5
     spread.label = "bnstd"
     bnraw = centred / spread
     bnraw.label = "bnraw"
@@ -207,6 +213,26 @@ def batchnorm():
             "would subtract it again."
         ),
         graph=bn_loss,
+    )
+    unbiased = hprebn.var(0, keepdims=True, correction=1)
+    bessel = float(unbiased.data[0, 0] / bnvar.data[0, 0])
+    yield NumberQuiz(
+        lambda: (
+            "## Bessel's correction\n\n"
+            f"bnvar divides the squared deviations by n = {BATCH}: `var(correction=0)`, as BatchNorm does when it "
+            "normalises. But a batch is a sample, and dividing by n underestimates the variance of all the data; "
+            "Bessel's correction divides by n − 1 (`correction=1`). For unit 1 of this batch, "
+            f"bnvar = {fmt(float(bnvar.data[0, 0]))}. **What is the corrected variance?**"
+        ),
+        answer=lambda: float(unbiased.data[0, 0]),
+        hint=f"The same sum of squares, divided by {BATCH - 1} instead of {BATCH}: times {BATCH}/{BATCH - 1}.",
+        explanation=lambda: (
+            f"{fmt(float(bnvar.data[0, 0]))} × {BATCH}/{BATCH - 1} = {fmt(float(unbiased.data[0, 0]))}, "
+            f"{fmt(bessel)} times bigger. PyTorch's BatchNorm normalises with the 1/n variance in training but "
+            "keeps its running variance (used at test time) with 1/(n − 1): a small train/test mismatch the "
+            "backprop lecture points out, and avoids by using 1/(n − 1) throughout. The engine's BatchNorm1d "
+            "does as PyTorch does."
+        ),
     )
 
     # -- a deeper network, trained with the learner's choice of initialisation and BatchNorm ----------------

@@ -10,13 +10,17 @@ from lessons.api import (
     NumberQuiz,
     Series,
     Setting,
+    ShowGraph,
     Train,
+    fmt,
     lesson,
 )
 
 STEPS = 80  # full-batch gradient-descent steps
 SAMPLES = 8  # names sampled on screen
 SEED = 2147483647  # makemore's generator seed
+LECTURE_NLL = 2.454  # makemore part 1: the bigram counts' NLL on the lecture's names.txt
+LECTURE_NAMES = 32033  # names in the lecture's names.txt
 
 
 @lesson(
@@ -33,6 +37,7 @@ def bigram():
 
     import numpy as np  # numpy: imported when the lesson opens, not at start-up
 
+    from engine.graph import topological_order
     from engine.names import build_dataset
     from engine.tensor import Tensor, cross_entropy, embedding
     from lessons.tensor._shared import bigram_counts, corpus, sample_names
@@ -90,17 +95,31 @@ def bigram():
         ),
     )
 
-    starts = sorted(range(1, V), key=lambda j: -N[0, j])[:4]
-    choices = sorted(itos[j] for j in starts)
-    best_start = itos[starts[0]]
+    table = Tensor(N.astype(float), label="N")  # the whole table, to look inside: select it in the graph
+    yield ShowGraph(
+        lambda: (
+            f"## The table N\n\nThe whole {V}×{V} table is below: select **N** to look inside it, row by row "
+            f"(row i: the character, column j: the one after it). Row '.' holds how names start, column '.' how "
+            f"they end. Its {int(N.sum())} counts are all the bigram model knows."
+        ),
+        graph=table,
+    )
+
+    ends = sorted(range(1, V), key=lambda i: -N[i, 0])[:4]
+    choices = sorted(itos[i] for i in ends)
+    best_end = itos[ends[0]]
+    opens = sorted(range(1, V), key=lambda j: -N[0, j])[:3]
     yield ChoiceQuiz(
-        "## Your guess\n\nRow '.' of N counts how names **start**. Which letter starts the most names here?",
+        "## Your guess\n\nColumn '.' of N counts how names **end**. Which letter ends the most names here?",
         choices=choices,
-        answer=lambda: choices.index(best_start),
-        hint="Think of common names: Mary, Linda, Carol, Anna... the census lists each name once.",
+        answer=lambda: choices.index(best_end),
+        hint="Say some names aloud: Mary, Linda, Anna, Maria, Jessica, Joshua... the census lists each name once.",
         explanation=lambda: (
-            "Counts: " + ", ".join(f"{ch} {int(N[0, stoi[ch]])}" for ch in choices) + ". Each name counts once, "
-            "however many people carry it."
+            "Counts: "
+            + ", ".join(f"{ch} {int(N[stoi[ch], 0])}" for ch in choices)
+            + ". Starts are a near tie by contrast: "
+            + ", ".join(f"{itos[j]} {int(N[0, j])}" for j in opens)
+            + "."
         ),
     )
 
@@ -118,6 +137,30 @@ def bigram():
         figure=Figure(
             [Series("P[.]", [itos[j] for j in range(V)], [float(p) for p in P[0]], kind="bar")],
             title="P[.]: how names start",
+        ),
+    )
+
+    wrong = N / N.sum(axis=1)  # the trap: a (27,) row sum broadcasts as a row, dividing each column j by row j's sum
+    yield ChoiceQuiz(
+        lambda: (
+            "## The keepdim trap\n\nIn code, `P = N / N.sum(axis=1, keepdims=True)`: the sums have shape "
+            f"{N.sum(axis=1, keepdims=True).shape}. Forget `keepdims=True` and they have shape "
+            f"{N.sum(axis=1).shape}. `N / N.sum(axis=1)` still runs. **What does it compute?**"
+        ),
+        choices=[
+            "The same P: NumPy lines the sums up with the rows anyway",
+            "Each column j divided by row j's sum: the rows of P no longer add up to 1",
+            "An error: the shapes do not match",
+        ],
+        answer=1,
+        hint=(
+            "Broadcasting lines shapes up from the right: (27, 27) with (27,) treats the sums as a row, "
+            "copied down every row of N."
+        ),
+        explanation=lambda: (
+            f"A shape {N.sum(axis=1).shape} broadcasts as a row, so entry [i, j] is divided by the sum of row j. "
+            f"Row '.' of that wrong P adds up to {fmt(float(wrong[0].sum()))}, not 1, and row 'a' to "
+            f"{fmt(float(wrong[stoi['a']].sum()))}. No error, just a wrong model: check your shapes."
         ),
     )
 
@@ -196,6 +239,15 @@ def bigram():
             title="NLL per character (the dev NLL without smoothing is infinite)",
         ),
     )
+    yield Narrate(
+        lambda: (
+            f"## Why not the lecture's {fmt(LECTURE_NLL)}?\n\n"
+            f"In the lecture the bigram model scores {fmt(LECTURE_NLL)} on names.txt ({LECTURE_NAMES:,} names); "
+            f"here {fmt(count_nll)} on {len(c.words):,} names from the 1990 census. Not by overfitting: the dev "
+            f"names, never counted, score {fmt(nll(P1, xdev, ydev))}. The census lists common names, whose letter "
+            "pairs are more regular; names.txt holds many rare, freely spelled ones, which are harder to predict."
+        )
+    )
     yield ChoiceQuiz(
         lambda: "## More smoothing?\n\nWhat happens if we add **1,000,000** to every count instead of 1?",
         choices=[
@@ -232,6 +284,12 @@ def bigram():
     loss = -mean
     loss.label = "loss"
 
+    loss.backward()  # the engine's W.grad, kept for the quiz's picture; then zeroed so the step-through starts clean
+    wgrad = W0.grad.copy()
+    for node in topological_order(loss):
+        node.grad = np.zeros_like(node.data)
+    learning = [i for i in range(V) if np.abs(wgrad[i]).sum() > 0]
+
     yield ForwardSteps(
         lambda: (
             "## The same model, as a neural network\n\n"
@@ -246,7 +304,7 @@ def bigram():
         lambda: (
             f"## Backward\n\nAll logits 0, all counts 1, every probability 1/{V}: the loss is "
             f"{loss.item():.4f}, the know-nothing model. Now backprop: `n` visits each node, `e` runs to the end. "
-            "Look at W.grad at the end: which rows got a grad?"
+            "Then look at W.grad: which rows got a grad?"
         ),
         graph=loss,
     )
@@ -255,14 +313,25 @@ def bigram():
             f"## Which rows learn?\n\nxenc @ W with one-hot rows just **picks** a row of W for each example. "
             f"How many of W.grad's {V} rows are not all zero after this backward pass on `{first}`?"
         ),
-        answer=lambda: float((np.abs(W0.grad).sum(axis=1) > 0).sum()),
+        answer=lambda: float(len(learning)),
         hint=lambda: f"The inputs were the characters {', '.join(b[0] for b in ex)}: one row of W each.",
         explanation=lambda: (
-            f"{int((np.abs(W0.grad).sum(axis=1) > 0).sum())} rows: those of "
-            f"{', '.join(sorted(set(b[0] for b in ex)))}. A one-hot matmul is a row lookup, "
-            "so we train with `W[x]` (an embedding lookup) instead: the same numbers, no multiplying by zeros."
+            f"{len(learning)} rows: those of {', '.join(itos[i] for i in learning)}; the other "
+            f"{V - len(learning)} rows of W.grad are all 0. A one-hot matmul is a row lookup, so we train with "
+            "`W[x]` (an embedding lookup) instead: the same numbers, no multiplying by zeros."
         ),
-        graph=loss,
+        figure=Figure(
+            [
+                Series(
+                    "Σ|W.grad[row]|",
+                    [itos[i] for i in range(V)],
+                    [float(np.abs(wgrad[i]).sum()) for i in range(V)],
+                    kind="bar",
+                )
+            ],
+            title="W.grad, row by row: the sum of |grad| in each row",
+            xlabel="row of W (the input character)",
+        ),
         tolerance=0.0,
     )
 

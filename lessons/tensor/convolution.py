@@ -27,6 +27,8 @@ KERNEL = (  # lights up on vertical strokes: the centre column against its neigh
 CLASSES = ("—", "|", "\\", "/")  # the glyphs the tiny CNN learns to tell apart
 SIZE = 8  # glyph images are 8 × 8
 STEPS = 150
+DEFAULT_FILTERS = 4  # kernels in the Conv2d layer, unless the learner picks another number
+SHOWN_KERNELS = 4  # the learned kernels shown side by side: 4 fit in 80 columns
 
 
 def glyphs(n: int, seed: int, noise: float = 0.3):
@@ -73,7 +75,7 @@ def grid(values, window: tuple[int, int] | None = None, size: int = 3) -> list[s
 
 def side_by_side(*blocks: tuple[str, list[str]]) -> str:
     """Titled blocks of lines next to each other, as a code block."""
-    widths = [max(len(title), *(len(line) for line in lines)) + 3 for title, lines in blocks]
+    widths = [max(len(title), *(len(line) for line in lines)) + 2 for title, lines in blocks]
     height = max(len(lines) for _, lines in blocks)
     rows = ["".join(title.ljust(w) for (title, _), w in zip(blocks, widths)).rstrip()]
     for i in range(height):
@@ -286,7 +288,10 @@ def convolution():
         "images. Then try 1 or 2 filters (key 1) or another learning rate (key 2) and train again.",
         setup=setup,
         steps=STEPS,
-        settings=(Setting("filters", "filters", (1, 2, 4, 8), 4), Setting("lr", "lr", (0.01, 0.03, 0.1), 0.03)),
+        settings=(
+            Setting("filters", "filters", (1, 2, 4, 8), DEFAULT_FILTERS),
+            Setting("lr", "lr", (0.01, 0.03, 0.1), 0.03),
+        ),
     )
 
     def kernels() -> str:
@@ -294,19 +299,31 @@ def convolution():
             return "## The kernels\n\nTrain first (`p` goes back)."
         run = runs[-1]
         weights = run.model.layers[0].weight.data[:, 0]
+        shown = weights[:SHOWN_KERNELS]
+        width = max(len(f"{v:.1f}") for v in shown.flat)  # as narrow as the numbers allow: 4 kernels in 80 columns
         blocks = [
-            (f"kernel {i + 1}", [" ".join(f"{v:5.1f}" for v in row) for row in w]) for i, w in enumerate(weights[:4])
+            (f"kernel {i + 1}", [" ".join(f"{v:{width}.1f}" for v in row) for row in w]) for i, w in enumerate(shown)
         ]
+        more = f" (the first {SHOWN_KERNELS} shown)" if len(weights) > SHOWN_KERNELS else ""
         return (
             f"## What the kernels learned\n\nTest accuracy **{run.history[-1]['accuracy']:.0%}** after "
-            f"{len(run.history)} steps with {len(weights)} filter(s):\n"
+            f"{len(run.history)} steps with {len(weights)} filter(s){more}:\n"
             + side_by_side(*blocks)
             + "\nLook for lines of large weights: bar detectors, each tried at every position."
         )
 
     yield Narrate(kernels)
+
+    def filters_trained() -> str:
+        """The learner's last run: "4 kernels", "1 kernel"."""
+        n = len(runs[-1].model.layers[0].weight.data) if runs else DEFAULT_FILTERS
+        return f"{n} kernel{'s' if n != 1 else ''}"
+
     yield ChoiceQuiz(
-        "## Why it works anywhere\n\nThe bars sit at random places, yet 4 kernels of 9 weights recognise them. Why?",
+        lambda: (
+            f"## Why it works anywhere\n\nThe bars sit at random places, yet {filters_trained()} of "
+            "9 weights recognise them. Why?"
+        ),
         choices=[
             "The same kernel is tried at every position, and the max pool keeps the best match wherever it is",
             "The kernels are large enough to cover the whole image",

@@ -1,5 +1,5 @@
 """An MLP language model (Bengio et al. 2003, makemore part 2): embeddings, a tanh hidden layer,
-minibatches, a learning-rate sweep, train and dev loss, and names sampled from it."""
+minibatches, a learning-rate finder, train and dev loss, and names sampled from it."""
 
 from lessons.api import (
     BackwardSteps,
@@ -11,6 +11,7 @@ from lessons.api import (
     Series,
     Setting,
     Train,
+    fmt,
     lesson,
 )
 
@@ -20,8 +21,11 @@ HIDDEN = 64  # tanh units
 STEPS = 800  # minibatch steps in the Train step
 EVERY = 25  # steps between measurements of the training and dev loss
 BATCH = 32
-SWEEP_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-SWEEP_STEPS = 100
+DEFAULT_LR = 0.3
+VOWELS = "aeiou"
+FINDER_FROM, FINDER_TO = -3.0, 0.5  # the learning-rate finder's rates: 10^-3 up to 10^0.5
+FINDER_STEPS = 800  # one run, one rate a step
+FINDER_SMOOTH = 50  # steps averaged to read the finder's curve through the minibatch noise
 SAMPLES = 10
 PROBE_STEPS = 200  # training steps before looking at minibatch noise
 
@@ -29,7 +33,7 @@ PROBE_STEPS = 200  # training steps before looking at minibatch noise
 @lesson(
     id="mlp-language-model",
     title="MLP language model",
-    summary="Embeddings, a tanh hidden layer and minibatches: a learning-rate sweep, train vs dev loss, new names.",
+    summary="Embeddings, a tanh hidden layer and minibatches: a learning-rate finder, train vs dev loss, new names.",
     minutes=18,
     order=220,
     track="tensor",
@@ -145,35 +149,51 @@ def mlp_language_model():
     )
 
     @cache
-    def sweep() -> list[float]:
-        """The training-set loss after SWEEP_STEPS minibatch steps from the same start, for each rate."""
+    def finder() -> tuple[list[float], list[float]]:
+        """makemore's learning-rate finder: one run whose rate grows exponentially, 10^FINDER_FROM to
+        10^FINDER_TO over FINDER_STEPS minibatch steps; (log10 of each step's rate, its minibatch loss)."""
+        model = MLPLanguageModel(DIMS, HIDDEN, BLOCK)
+        rng = np.random.default_rng(0)
+        exponents = np.linspace(FINDER_FROM, FINDER_TO, FINDER_STEPS)
         losses = []
-        for lr in SWEEP_LRS:
-            trainer = MLPTrainer(MLPLanguageModel(DIMS, HIDDEN, BLOCK), lr, SWEEP_STEPS, every=SWEEP_STEPS)
-            for k in range(SWEEP_STEPS):
-                trainer.step(k)
-            losses.append(trainer.last["loss"])
-        return losses
+        for exponent in exponents:
+            ix = rng.integers(0, len(Xtr), BATCH)
+            loss = model.loss(Xtr[ix], Ytr[ix])
+            if not math.isfinite(loss.item()):
+                break  # blown up: the rest of the rates are too big as well
+            for p in model.parameters():
+                p.grad = np.zeros_like(p.data)
+            loss.backward()
+            for p in model.parameters():
+                p.data -= 10**exponent * p.grad
+            losses.append(loss.item())
+        return [float(e) for e in exponents[: len(losses)]], losses
+
+    def smoothed() -> tuple[list[float], list[float]]:
+        """The finder's losses averaged over FINDER_SMOOTH steps: minibatch noise aside, where is the bottom?"""
+        exponents, losses = finder()
+        kernel = np.ones(FINDER_SMOOTH) / FINDER_SMOOTH
+        mean = np.convolve(losses, kernel, mode="valid")
+        return exponents[FINDER_SMOOTH // 2 : FINDER_SMOOTH // 2 + len(mean)], [float(m) for m in mean]
 
     def best_lr() -> float:
-        return SWEEP_LRS[int(np.argmin(sweep()))]
+        exponents, mean = smoothed()
+        return float(10 ** exponents[int(np.argmin(mean))])
 
-    sweep_figure = Figure(
-        lambda: [Series("loss", list(SWEEP_LRS), sweep())],
-        title=f"loss after {SWEEP_STEPS} steps",
-        xlabel="learning rate",
-        xlog=True,
+    finder_figure = Figure(
+        lambda: [Series("minibatch loss", *finder()), Series(f"mean of {FINDER_SMOOTH}", *smoothed())],
+        title=f"one run of {FINDER_STEPS} steps, the rate growing each step",
+        xlabel="log10 learning rate",
     )
     yield Narrate(
         lambda: (
             "## Finding a learning rate\n\n"
-            f"Too small and nothing moves; too big and the loss jumps about. A quick sweep: {len(SWEEP_LRS)} "
-            f"rates from {SWEEP_LRS[0]:g} to {SWEEP_LRS[-1]:g}, each training a fresh copy of the model for "
-            f"{SWEEP_STEPS} steps. The losses: "
-            + ", ".join(f"{lr:g}: {loss:.2f}" for lr, loss in zip(SWEEP_LRS, sweep()))
-            + "."
+            "Too small and nothing moves; too big and the loss jumps about. makemore's finder: **one** run of "
+            f"{FINDER_STEPS} minibatch steps whose rate grows exponentially, from {10**FINDER_FROM:g} to "
+            f"{10**FINDER_TO:.2g} (`lrs = 10**torch.linspace({FINDER_FROM:g}, {FINDER_TO:g}, {FINDER_STEPS})`). "
+            "Plotted against log10 of the rate, the loss falls, flattens, then climbs once the rate is too big."
         ),
-        figure=sweep_figure,
+        figure=finder_figure,
     )
     ranges = ["below 0.01", "0.01 to 0.1", "above 0.1, up to 1", "above 1"]
 
@@ -182,15 +202,16 @@ def mlp_language_model():
         return 0 if lr < 0.01 else 1 if lr <= 0.1 else 2 if lr <= 1 else 3
 
     yield ChoiceQuiz(
-        "## Read the sweep\n\nWhere is the loss lowest?",
+        "## Read the finder\n\nAt which rates is the loss lowest (the bottom of the averaged curve)?",
         choices=ranges,
         answer=best_range,
         hint="Find the bottom of the curve. The x axis shows log10 of the rate: -2 is 0.01, -1 is 0.1, 0 is 1.",
         explanation=lambda: (
-            f"The lowest loss, {min(sweep()):.3f}, came at {best_lr():g}. makemore, on its larger data, "
-            "settles on 0.1; ours is a smaller model on fewer names."
+            f"The averaged loss is lowest, {min(smoothed()[1]):.3f}, at a rate of {best_lr():.2g}. makemore, on "
+            "its larger data, settles on 0.1; ours is a smaller model on fewer names. Pick a rate a little "
+            "below the bottom: the run got there with a loss already lowered by the smaller rates before."
         ),
-        figure=sweep_figure,
+        figure=finder_figure,
     )
 
     runs: list[MLPTrainer] = []
@@ -204,12 +225,12 @@ def mlp_language_model():
         lambda: (
             f"## Train it\n\nPress `t`: {STEPS} steps of {BATCH} examples, the rate cut tenfold for the last "
             f"quarter. Every {EVERY} steps: loss on 2,000 training examples, dev loss on all {len(Xdev)} dev "
-            f"examples. Keys 1-3: rate (the sweep liked {best_lr():g}), embedding size, width."
+            f"examples. Keys 1-3: rate (the finder liked {best_lr():.2g}), embedding size, width."
         ),
         setup=setup,
         steps=STEPS,
         settings=(
-            Setting("lr", "lr", (0.03, 0.1, 0.3, 1.0), 0.3),
+            Setting("lr", "lr", (0.03, 0.1, 0.3, 1.0), DEFAULT_LR),
             Setting("dims", "embedding", (2, 5, 10), DIMS),
             Setting("hidden", "hidden", (32, 64, 100), HIDDEN),
         ),
@@ -272,6 +293,53 @@ def mlp_language_model():
         )
 
     yield Narrate(samples)
+
+    @cache
+    def flat_embedding() -> np.ndarray:
+        """C of the same model trained with 2 numbers per character: one point per character."""
+        model = MLPLanguageModel(2, HIDDEN, BLOCK)
+        trainer = MLPTrainer(model, DEFAULT_LR, STEPS, batch=BATCH, every=STEPS)
+        for k in range(STEPS):
+            trainer.step(k)
+        return model.C.data
+
+    def spread(chars: str) -> float:
+        """The mean distance between the points of `chars`."""
+        points = flat_embedding()[[c.stoi[ch] for ch in chars]]
+        gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return float(gaps.sum() / (len(chars) * (len(chars) - 1)))
+
+    def nearest(ch: str, k: int = 3) -> str:
+        C2 = flat_embedding()
+        gaps = np.linalg.norm(C2 - C2[c.stoi[ch]], axis=1)
+        return ", ".join(c.itos[int(j)] for j in np.argsort(gaps)[1 : k + 1])
+
+    consonants = "".join(ch for ch in "abcdefghijklmnopqrstuvwxyz" if ch not in VOWELS)
+
+    def embedding_points() -> list[Series]:
+        C2 = flat_embedding()
+        groups = (("vowels", VOWELS), ("consonants", consonants), ("'.'", "."))
+        return [
+            Series(
+                name,
+                [float(C2[c.stoi[ch], 0]) for ch in chars],
+                [float(C2[c.stoi[ch], 1]) for ch in chars],
+                kind="scatter",
+            )
+            for name, chars in groups
+        ]
+
+    yield Narrate(
+        lambda: (
+            "## The characters in 2-D\n\n"
+            "With 2 numbers per character (key 2 of the training), each row of C is a point. Trained the same "
+            f"way, the vowels sit together: {fmt(spread(VOWELS))} apart on average, the consonants "
+            f"{fmt(spread(consonants))}, all {fmt(spread(consonants + VOWELS + '.'))}. Nearest to a: "
+            f"{nearest('a')}. Nobody told the model what a vowel is: characters that fit the same contexts "
+            "end up close, so what it learns about one carries over to the others."
+        ),
+        figure=Figure(embedding_points, title="C: one point per character", xlabel="C[:, 0]", ylabel="C[:, 1]"),
+    )
     yield ChoiceQuiz(
         "## Overfitting\n\nYou train a much bigger model for much longer. The training loss keeps falling, "
         "but the dev loss starts to **rise**. What is happening?",
@@ -285,3 +353,18 @@ def mlp_language_model():
         explanation="Overfitting: what it learns no longer carries over to new names. Stop earlier, shrink "
         "the model, regularise or find more data; the dev loss tells you which setting wins.",
     )
+    Xte, Yte = contexts("test", BLOCK)
+
+    def test_once() -> str:
+        if not runs or not runs[-1].history:
+            return "## The test set, once\n\nTrain first (go back to the training step), then come back."
+        model = runs[-1].model
+        return (
+            "## The test set, once\n\n"
+            f"The dev set chose the rate and the sizes; its {len(Xdev)} examples have been looked at many times. "
+            f"The {len(Xte)} test examples have not: your last model scores **{model.loss(Xte, Yte).item():.4f}** "
+            f"on them (dev {model.loss(Xdev, Ydev).item():.4f}). That is the number to report, and it is used "
+            "once: tune against it and it stops being an honest estimate of new names."
+        )
+
+    yield Narrate(test_once)

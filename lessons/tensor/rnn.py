@@ -8,7 +8,9 @@ from lessons.api import (
     Narrate,
     NumberQuiz,
     Series,
+    Setting,
     ShowGraph,
+    Train,
     fmt,
     lesson,
 )
@@ -18,6 +20,11 @@ INPUT, HIDDEN = 2, 3
 LONG, WIDE = 40, 16  # the long sequence: time steps and hidden size
 SCALES = (0.5, 1.0, 2.0)  # W_hh = scale × an orthogonal matrix (which keeps lengths)
 BACK = 10  # steps back for the shrinking quiz
+WINDOW = 16  # characters per training window of the name-trained RNN
+NAME_HIDDEN, NAME_DIMS = 64, 10
+NAME_STEPS = 150
+CHAR_DEFAULTS = {"clip": "off", "lr": 3.0, "W_hh": 3.0}
+UNSATURATED = 0.9  # tanh' above this: a unit that passes its grad almost whole
 
 
 @lesson(
@@ -126,8 +133,9 @@ def rnn():
     inputs = wide.standard_normal((LONG, 1, 4)) * 0.5
     readout = wide.standard_normal((1, WIDE))
 
-    def grad_norms(scale: float) -> tuple[list[float], list[float]]:
-        """‖dL/dh_t‖ for t = 1..LONG, with L read from the last state only, and the mean tanh' per step."""
+    def grad_norms(scale: float) -> tuple[list[float], list[float], list[int]]:
+        """‖dL/dh_t‖ for t = 1..LONG, with L read from the last state only; the mean tanh' per step; and
+        per step the number of unsaturated units (tanh' above UNSATURATED), the ones that carry the grad."""
         Whh = Tensor(scale * Q, label="W_hh")
         Wxh = Tensor(W_in, label="W_xh")
         h = Tensor(np.zeros((1, WIDE)))
@@ -136,7 +144,12 @@ def rnn():
             h = (Tensor(inputs[t]) @ Wxh + h @ Whh).tanh()
             states.append(h)
         (states[-1] * Tensor(readout)).sum().backward()
-        return [float(np.linalg.norm(s.grad)) for s in states], [float(np.mean(1 - s.data**2)) for s in states]
+        slopes = [1 - s.data**2 for s in states]
+        return (
+            [float(np.linalg.norm(s.grad)) for s in states],
+            [float(np.mean(d)) for d in slopes],
+            [int(np.sum(d > UNSATURATED)) for d in slopes],
+        )
 
     measured = {scale: grad_norms(scale) for scale in SCALES}
     small, large = SCALES[0], SCALES[-1]
@@ -147,14 +160,33 @@ def rnn():
     def norms_of(scale: float) -> list[float]:
         return measured[scale][0]
 
+    def ratios_of(scale: float) -> list[float]:
+        """The measured factor of each step back: ‖dL/dh_(t−1)‖ / ‖dL/dh_t‖, for t = LONG down to 2."""
+        norms = norms_of(scale)
+        return [norms[t - 1] / norms[t] for t in range(LONG - 1, 0, -1)]
+
+    def ratio_curves() -> list[Series]:
+        return [Series(f"W_hh × {scale:g}", list(range(LONG, 1, -1)), ratios_of(scale)) for scale in SCALES]
+
+    def unsaturated(scale: float) -> float:
+        return float(np.mean(measured[scale][2]))
+
+    def spread(scale: float) -> str:
+        rs = ratios_of(scale)
+        return f"{fmt(min(rs))} to {fmt(max(rs))}, median {fmt(float(np.median(rs)))}"
+
     figure_kwargs = {"xlabel": "time step t", "ylabel": "‖dL/dh_t‖", "title": "grad norm per time step", "ylog": True}
+    ratio_figure = Figure(
+        ratio_curves, title="factor of each step back", xlabel="time step t", ylabel="‖dL/dh_(t−1)‖ / ‖dL/dh_t‖"
+    )
     yield Narrate(
         lambda: (
             f"## A longer sequence\n\n{LONG} steps, h of {WIDE} numbers, the loss read from the last state only. "
             f"W_hh is {small:g} × an orthogonal matrix (one that keeps the length of any vector), so each step back "
-            f"multiplies the grad by {small:g}, and by tanh' ≤ 1.\n\n"
-            f"The plot (log scale) shows ‖dL/dh_t‖: from {fmt(norms_of(small)[-1])} at t = {LONG} down to "
-            f"{fmt(norms_of(small)[0])} at t = 1. The first inputs get almost no grad: the gradient **vanishes**."
+            f"multiplies the grad by at most {small:g}: W_hhᵀ scales it by {small:g}, and tanh' ≤ 1 can only shrink "
+            f"it more.\n\nThe plot (log scale) shows ‖dL/dh_t‖: from {fmt(norms_of(small)[-1])} at t = {LONG} "
+            f"down to {fmt(norms_of(small)[0])} at t = 1. The first inputs get almost no grad: the gradient "
+            "**vanishes**."
         ),
         figure=Figure(lambda: curves([small]), **figure_kwargs),
     )
@@ -165,15 +197,21 @@ def rnn():
     ]
     yield ChoiceQuiz(
         lambda: (
-            f"## Predict\n\nNow W_hh = {large:g} × the same orthogonal matrix: each step back multiplies the grad "
-            f"by {large:g}, and by tanh'. What happens to ‖dL/dh_t‖ as t goes back from {LONG} to 1?"
+            f"## Predict\n\nNow W_hh = {large:g} × the same orthogonal matrix. Each step back multiplies the grad "
+            f"by tanh' unit by unit (each between 0 and 1), then by W_hhᵀ, which stretches every direction "
+            f"by {large:g}. What happens to ‖dL/dh_t‖ as t goes back from {LONG} to 1?"
         ),
         choices=grows,
         answer=lambda: 0 if norms_of(large)[0] > norms_of(large)[-1] else 1,
-        hint=lambda: f"Compare {large:g} × tanh' with 1. tanh' is 1 − h², between 0 and 1.",
+        hint=(
+            "Not the average tanh' counts, but the units where tanh' is near 1 (unsaturated, h near 0): "
+            "the part of the grad they carry goes through at full strength, and W_hh doubles it."
+        ),
         explanation=lambda: (
-            f"It **explodes**: {fmt(norms_of(large)[-1])} at t = {LONG}, {fmt(norms_of(large)[0])} at t = 1, "
-            f"even though tanh' averages only {fmt(float(np.mean(measured[large][1])))} here."
+            f"It explodes: {fmt(norms_of(large)[-1])} at t = {LONG}, {fmt(norms_of(large)[0])} at t = 1. "
+            f"tanh' averages only {fmt(float(np.mean(measured[large][1])))}, but the average is not the factor: "
+            f"the few units with tanh' above {fmt(UNSATURATED)} (about {fmt(unsaturated(large))} of {WIDE} per "
+            f"step) pass their share of the grad almost whole, and W_hh doubles it."
         ),
         figure=Figure(lambda: curves([small]), **figure_kwargs),
     )
@@ -181,26 +219,35 @@ def rnn():
         lambda: (
             "## Vanishing and exploding\n\n"
             + "; ".join(f"W_hh × {scale:g}: {fmt(norms_of(scale)[-1])} → {fmt(norms_of(scale)[0])}" for scale in SCALES)
-            + f" (from t = {LONG} back to t = 1).\n\nEven × 1 vanishes: tanh' averages "
-            f"{fmt(float(np.mean(measured[1.0][1])))}, so each step back loses a little. A straight line on "
-            "a log plot is a geometric sequence: the same factor at every step."
+            + f" (from t = {LONG} back to t = 1).\n\nEven × 1 vanishes: W_hh keeps lengths, but tanh' < 1 "
+            f"trims every step. The curves are not straight lines: the factor changes from step to step "
+            f"(next: the measured factors)."
         ),
         figure=Figure(lambda: curves(SCALES), **figure_kwargs),
     )
     yield ChoiceQuiz(
-        "## Why geometric?\n\nWhy does ‖dL/dh_t‖ change by about the same factor at every step back?",
+        lambda: (
+            "## One factor per step\n\nThe plot shows the measured factor of each step back, "
+            f"‖dL/dh_(t−1)‖ / ‖dL/dh_t‖. For W_hh × {large:g} it swings from {spread(large)}. "
+            "What sets the factor of one step?"
+        ),
         choices=[
-            "Each step back multiplies the grad by W_hhᵀ and by tanh' of that step: about |W_hh| × tanh' each time",
+            "A Jacobian: tanh' of that step, unit by unit, then W_hhᵀ; its size depends on W_hh's scale "
+            "and on which units are unsaturated at that step",
             "The loss adds up one term per time step",
             "The inputs x_t get smaller with t",
         ],
         answer=0,
         hint="Look at your formula for the grad of the previous state: what is new at each step?",
-        explanation=(
-            "`dh_(t−1) = (dh_t ⊙ tanh'(a_t)) @ W_hhᵀ`: the same two factors, step after step. "
-            "Below 1 they shrink the grad exponentially, above 1 they blow it up."
+        explanation=lambda: (
+            "`dh_(t−1) = (dh_t ⊙ tanh'(a_t)) @ W_hhᵀ`: the grad is multiplied by a Jacobian, "
+            "diag(tanh'(a_t)) W_hhᵀ, a new one at each step. W_hh's scale bounds the stretch "
+            f"(at most {large:g} here); which units are unsaturated, and how the grad lines up with them, "
+            "decides how much of it is used. Median factors: "
+            + ", ".join(f"× {scale:g}: {fmt(float(np.median(ratios_of(scale))))}" for scale in SCALES)
+            + f". Multiplied over {LONG - 1} steps, below 1 vanishes and above 1 explodes."
         ),
-        figure=Figure(lambda: curves(SCALES), **figure_kwargs),
+        figure=ratio_figure,
     )
     ratio = norms_of(small)[LONG - 1 - BACK] / norms_of(small)[-1]
     yield NumberQuiz(
@@ -218,6 +265,70 @@ def rnn():
         ),
         tolerance=0.05,  # 5%: "about 0.001" is the point
         figure=Figure(lambda: curves([small]), **figure_kwargs),
+    )
+
+    # -- train one: next character on the names, BPTT through every window, with and without clipping -------
+    from lessons.tensor._shared import corpus
+    from lessons.trainers.char_rnn import CharRNN, text_windows
+    from lessons.trainers.runs import finished_history
+
+    names = corpus()
+    Xw, Yw = text_windows(names.train, names.stoi, WINDOW)
+    trained: list[CharRNN] = []
+
+    def make_char_rnn(settings: dict) -> CharRNN:
+        clip = None if settings["clip"] == "off" else float(settings["clip"])
+        trainer = CharRNN(
+            Xw, Yw, hidden=NAME_HIDDEN, dims=NAME_DIMS, lr=settings["lr"], clip=clip, hh_scale=settings["W_hh"]
+        )
+        trainer.settings = dict(settings)
+        return trainer
+
+    def setup_char_rnn(settings: dict) -> CharRNN:
+        trained.append(make_char_rnn(settings))
+        return trained[-1]
+
+    yield Train(
+        lambda: (
+            f"## Train one\n\nNext character on the names, in windows of {WINDOW} (`.emma.olivia...`): a loss at "
+            f"every step, BPTT through all {WINDOW}. W_hh starts {CHAR_DEFAULTS['W_hh']:g} × its usual size: grads "
+            "explode. Train (`t`), then clip (key 1): the whole grad is scaled down when its norm passes 1."
+        ),
+        setup=setup_char_rnn,
+        steps=NAME_STEPS,
+        settings=(
+            Setting("clip", "clip", ("off", 1.0), CHAR_DEFAULTS["clip"]),
+            Setting("lr", "lr", (1.0, 3.0), CHAR_DEFAULTS["lr"]),
+            Setting("W_hh", "W_hh ×", (1.0, 3.0), CHAR_DEFAULTS["W_hh"]),
+        ),
+    )
+
+    def clipped(setting) -> list[dict[str, float]]:
+        return finished_history(trained, make_char_rnn, {**CHAR_DEFAULTS, "clip": setting}, NAME_STEPS)
+
+    def worst(history: list[dict[str, float]], key: str) -> float:
+        return max(h[key] for h in history)
+
+    def clipping_text() -> str:
+        off, on = clipped("off"), clipped(1.0)
+        return (
+            f"## What clipping did\n\nSame start, same batches, {NAME_STEPS} steps. Without clipping the grad "
+            f"norm reached {fmt(worst(off, 'grad norm'))} and the loss spiked to {fmt(worst(off, 'loss'))}, "
+            f"ending at {fmt(off[-1]['loss'])}. Clipped at 1, the steps stay bounded: the loss ends at "
+            f"{fmt(on[-1]['loss'])}. Clipping does not stop the grad from exploding; it stops one exploded "
+            "grad from throwing the weights far away."
+        )
+
+    yield Narrate(
+        clipping_text,
+        figure=Figure(
+            lambda: [
+                Series("no clipping", list(range(1, NAME_STEPS + 1)), [h["loss"] for h in clipped("off")]),
+                Series("clipped at 1", list(range(1, NAME_STEPS + 1)), [h["loss"] for h in clipped(1.0)]),
+            ],
+            title="minibatch loss",
+            xlabel="step",
+        ),
     )
 
 

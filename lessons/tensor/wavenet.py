@@ -4,6 +4,8 @@ from lessons.api import ChoiceQuiz, Figure, Narrate, NumberQuiz, Series, Train, 
 
 BLOCK = 8  # characters of context
 WAVENET_HIDDEN = 48
+RACE_STEPS = 300  # the flat MLP's steps in the seeded race; the WaveNet gets the same compute
+RACE_SEEDS = (1, 2, 3, 4, 5)
 MLP_HIDDEN = 108  # chosen so that both models have about the same number of parameters
 STEPS = 300
 BATCH = 32
@@ -19,6 +21,8 @@ WINDOW = 20  # minibatches averaged into the loss shown
     track="tensor",
 )
 def wavenet_lesson():
+    from functools import cache
+
     import numpy as np  # numpy: imported when the lesson opens, not at start-up
 
     from engine.tensor import Tensor
@@ -203,6 +207,74 @@ def wavenet_lesson():
         )
 
     yield Narrate(result, figure=Figure(race, title="dev loss", xlabel="step"))
+
+    def multiply_adds(model) -> int:
+        """Multiply-adds of the Linear layers for one example: each weight, times the positions it is applied at."""
+        model.eval()
+        try:
+            model(np.zeros((1, BLOCK), dtype=int))
+        finally:
+            model.train()
+        return sum(
+            layer.weight.size * (layer.out.size // layer.out.shape[-1])
+            for layer in model.layers
+            if isinstance(layer, Linear)
+        )
+
+    compute = {
+        "mlp": multiply_adds(flat_mlp(BLOCK, MLP_HIDDEN)),
+        "wavenet": multiply_adds(wavenet(BLOCK, WAVENET_HIDDEN)),
+    }
+    budget = {"mlp": RACE_STEPS, "wavenet": round(RACE_STEPS * compute["mlp"] / compute["wavenet"])}
+
+    @cache
+    def seeded_finals() -> dict[str, list[float]]:
+        """Each model trained from RACE_SEEDS different starts (weights and batches), on equal compute."""
+        finals: dict[str, list[float]] = {"mlp": [], "wavenet": []}
+        builders = {"mlp": (flat_mlp, MLP_HIDDEN), "wavenet": (wavenet, WAVENET_HIDDEN)}
+        for seed in RACE_SEEDS:
+            for kind, (build, hidden) in builders.items():
+                net = build(BLOCK, hidden, seed=seed)
+                trainer = LanguageModelTrainer(net, BLOCK, budget[kind], batch=BATCH, every=budget[kind], seed=seed)
+                for k in range(budget[kind]):
+                    trainer.step(k)
+                finals[kind].append(trainer.final_dev_loss())
+        return finals
+
+    def verdict() -> str:
+        finals = seeded_finals()
+        means = {kind: float(np.mean(losses)) for kind, losses in finals.items()}
+        spreads = {kind: float(np.std(losses)) for kind, losses in finals.items()}
+        gap = means["mlp"] - means["wavenet"]
+        noise = max(spreads.values())
+        winner = "the WaveNet" if gap > 0 else "the flat MLP"
+        decided = (
+            f"{winner} wins: the gap is {fmt(abs(gap) / noise)} times the larger spread between seeds"
+            if abs(gap) > 2 * noise
+            else "the gap is within twice the spread: at this size the race is a draw"
+        )
+        return (
+            f"## A fair race\n\nOne run proves little. Equal **compute**: the WaveNet applies its layers at "
+            f"several positions, {compute['wavenet']:,} multiply-adds an example against {compute['mlp']:,}, so "
+            f"it gets {budget['wavenet']} steps to the MLP's {budget['mlp']}. Then {len(RACE_SEEDS)} seeds each "
+            f"(dev loss, mean ± std): flat MLP {fmt(means['mlp'])} ± {fmt(spreads['mlp'])}, WaveNet "
+            f"{fmt(means['wavenet'])} ± {fmt(spreads['wavenet'])}. So {decided}."
+        )
+
+    yield Narrate(
+        verdict,
+        figure=Figure(
+            lambda: [
+                Series(
+                    "final dev loss",
+                    [f"{short}{seed}" for short in ("M", "W") for seed in RACE_SEEDS],
+                    [*seeded_finals()["mlp"], *seeded_finals()["wavenet"]],
+                    kind="bar",
+                )
+            ],
+            title="final dev loss per seed: M flat MLP, W WaveNet",
+        ),
+    )
     reasons = [
         "Each layer fuses two neighbours, with weights shared across positions, so the context is combined gradually",
         "It has many more parameters than the flat MLP",

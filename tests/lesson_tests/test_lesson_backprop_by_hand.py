@@ -9,9 +9,9 @@ from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
-from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, render
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, Train, render
 from lessons.check import check_lesson
-from lessons.runner import BackwardState, LessonRun, QuizState
+from lessons.runner import BackwardState, LessonRun, QuizState, TrainState
 from lessons.tensor.backprop_by_hand import backprop_by_hand
 
 
@@ -66,6 +66,24 @@ def test_a_learner_walks_the_lesson_to_the_end():
     for t in topological_order(loss):
         t.grad = np.zeros_like(t.data)
 
+    # the cross-entropy op by op first: dlogprobs and dprobs by hand, checked against PyTorch-style formulas
+    run.next()
+    assert "logprobs = probs.log()" in text(run) and "counts_sum_inv" in text(run)
+    run.next()
+    names = run.step.names()
+    onehot, n = names["onehot"], names["n"]
+    assert not run.state.answer("onehot / n")  # the sign
+    assert run.state.answer("-onehot / n")
+    np.testing.assert_allclose(run.step.answer(), -onehot / n)
+    dlogprobs = run.step.answer()
+    run.next()
+    probs = run.step.names()["probs"]
+    assert not run.state.answer("dlogprobs * probs")
+    assert run.state.answer("dlogprobs / probs")
+    # the engine's op-by-op chain ends at the one-line formula's dlogits, as the explanation says
+    np.testing.assert_allclose(run.step.answer(), dlogprobs / probs)
+    assert "matches the one-line formula" in render(run.step.explanation)
+
     for grad, wrong, right in ANSWERS:
         run.next()
         assert isinstance(run.step, ExpressionQuiz), grad
@@ -118,12 +136,26 @@ def test_a_learner_walks_the_lesson_to_the_end():
     gaps = dict(re.findall(r"(d\w+) ([\d.e+-]+)[,.]", text(run)))
     assert set(gaps) >= {"dlogits", "dhprebn", "dC"}
     assert all(float(gap) < 1e-12 for gap in gaps.values())
+
+    run.next()  # training with the learner's formulas, beside the engine's backward()
+    assert isinstance(run.step, Train) and isinstance(run.state, TrainState)
+    run.finish_step()
+    history = run.state.history
+    mine, theirs = [h["loss"] for h in history], [h["engine loss"] for h in history]
+    assert len(mine) == 100 and mine[-1] < mine[0] - 0.1  # it learns
+    np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-10)  # and step for step as the engine does
+    trainer = run.state.trainer
+    assert trainer.gap() < 1e-10
+
+    run.next()  # the verdict, from both runs
+    assert f"your loss {fmt(mine[-1])}, the engine's {fmt(theirs[-1])}" in text(run)
+    assert f"differ by at most {trainer.gap():.1g}" in text(run)
     assert run.at_end
 
 
 def test_a_wrong_answer_twice_shows_a_solution():
     run = LessonRun(backprop_by_hand)
-    run.go_to(2)
+    run.go_to(next(i for i, step in enumerate(run.steps) if "**dlogits**" in render(step.text)))
     state = run.state
     assert isinstance(state, QuizState)
     assert not state.answer("probs - onehot") and not state.answer("probs")
@@ -143,7 +175,16 @@ async def test_the_app_takes_an_expression_at_80x24(tmp_path):
         await open_from_browser(pilot, app, "backprop-by-hand")
         screen = app.screen
         assert screen.run.lesson.id == "backprop-by-hand"
-        await pilot.press("n", "e", "n")  # through the forward pass, onto dlogits
+        await pilot.press("n", "e", "n", "n")  # through the forward pass and the op-by-op code, onto dlogprobs
+        await pilot.pause()
+        assert isinstance(screen.run.step, ExpressionQuiz) and "**dlogprobs**" in text(screen.run)
+        await pilot.press(*"-onehot/n", "enter")
+        await pilot.pause()
+        assert screen.run.state.solved
+        await pilot.press("n", *"dlogprobs/probs", "enter")
+        await pilot.pause()
+        assert screen.run.state.solved
+        await pilot.press("n")  # onto dlogits
         await pilot.pause()
         assert isinstance(screen.run.step, ExpressionQuiz)
         assert "You can use: probs 32×27" in str(screen.query_one("#detail").render())
@@ -155,7 +196,7 @@ async def test_the_app_takes_an_expression_at_80x24(tmp_path):
         assert screen.run.state.solved
         await pilot.press("n")  # on to dh
         await pilot.pause()
-        assert screen.run.index == 3 and "**dh**" in text(screen.run)
+        assert screen.run.index == 6 and "**dh**" in text(screen.run)
         await pilot.press(*"dlogits@W2.T", "enter")
         await pilot.pause()
         assert screen.run.state.solved

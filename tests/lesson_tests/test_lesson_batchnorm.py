@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from engine.explain import fmt
 from engine.graph import topological_order
 from engine.names import build_dataset, build_vocab, load_names, split_names
 from lessons.api import ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
@@ -89,11 +90,24 @@ def test_a_learner_walks_the_lesson_to_the_end():
     run.next()  # BatchNorm, step by step
     assert isinstance(run.step, ForwardSteps)
     run.finish_step()
-    nodes = {t.label: t for t in topological_order(run.step.graph) if t.label}
+    graph_nodes = topological_order(run.step.graph)
+    assert all(t.label for t in graph_nodes)  # every node named (no "n2 = C[ix]")
+    nodes = {t.label: t for t in graph_nodes}
+    assert nodes["emb"].shape == (len(nodes["embcat"].data), 3, 10) and nodes["eps"].item() > 0
     assert nodes["bnmean"].shape == (1, HIDDEN) and nodes["bnvar"].shape == (1, HIDDEN)
     np.testing.assert_allclose(nodes["bnraw"].data.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(nodes["bnraw"].data.std(axis=0), 1, atol=1e-3)
     assert "largest difference 0" in text(run) or "largest difference 1e-1" in text(run)
+    column = nodes["hprebn"].data[:, 0]
+
+    run.next()  # Bessel's correction: the same squares over n − 1
+    assert isinstance(run.step, NumberQuiz)
+    n = len(column)
+    biased, unbiased = ((column - column.mean()) ** 2).sum() / n, ((column - column.mean()) ** 2).sum() / (n - 1)
+    assert f"bnvar = {fmt(biased)}" in text(run)
+    assert not run.state.answer(fmt(biased))
+    assert run.state.answer(fmt(unbiased))
+    assert f"{n}/{n - 1}" in render(run.step.explanation)
 
     run.next()  # train the deep net: first as it comes (Kaiming, no BatchNorm)...
     assert isinstance(run.step, Train) and run.blocked

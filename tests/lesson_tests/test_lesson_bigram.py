@@ -9,6 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from engine.explain import fmt
 from engine.graph import topological_order
 from engine.names import build_vocab, load_names, split_names
 from lessons.api import BackwardSteps, ChoiceQuiz, Figure, ForwardSteps, NumberQuiz, Train, render
@@ -36,7 +37,6 @@ def reference() -> dict:
     total = sum(counts.values())
     nll = -sum(n * math.log(n / rows[p[0]]) for p, n in counts.items()) / total
     smoothed = -sum(n * math.log((n + 1) / (rows[p[0]] + 27)) for p, n in counts.items()) / total
-    starts = {p[1]: n for p, n in counts.items() if p[0] == "."}
     return {
         "words": words,
         "train": train,
@@ -44,7 +44,6 @@ def reference() -> dict:
         "total": total,
         "nll": nll,
         "smoothed": smoothed,
-        "best_start": max(starts, key=starts.get),
         "zeros": 27 * 27 - len(counts),
     }
 
@@ -69,17 +68,41 @@ def test_a_learner_walks_the_lesson_to_the_end():
     bars = run.step.figure.curves()[0]
     assert bars.kind == "bar" and bars.xs[0] == top and bars.ys[0] == n and len(bars.xs) == 10
 
-    run.next()  # which letter starts the most names?
+    run.next()  # the whole 27×27 table N, as a tensor to look inside
+    table = run.step.graph
+    stoi, itos = build_vocab(ref["words"])
+    assert table.label == "N" and table.shape == (27, 27)
+    assert all(table.data[stoi[p[0]], stoi[p[1]]] == n for p, n in ref["counts"].items())
+    assert table.data.sum() == ref["total"] and f"Its {ref['total']} counts" in text(run)
+
+    run.next()  # which letter ends the most names? decidable: a wins by far, where starts are a near tie
     assert isinstance(run.step, ChoiceQuiz)
+    ends = {p[0]: n for p, n in ref["counts"].items() if p[1] == "."}
+    best_end = max(ends, key=ends.get)
+    runner_up = sorted(ends.values())[-2]
+    assert ends[best_end] > 1.5 * runner_up  # not a near tie
     choices = list(run.step.choices)
-    wrong = next(i for i, c in enumerate(choices) if c != ref["best_start"])
+    wrong = next(i for i, c in enumerate(choices) if c != best_end)
     assert not run.state.answer(str(wrong + 1))
-    assert run.state.answer(str(choices.index(ref["best_start"]) + 1))
+    assert run.state.answer(str(choices.index(best_end) + 1))
+    assert f"{best_end} {ends[best_end]}" in render(run.step.explanation)
 
     run.next()  # probabilities: row '.' as bars, adding up to 1
     probs = run.step.figure.curves()[0]
     assert len(probs.xs) == 27 and sum(probs.ys) == pytest.approx(1.0) and probs.ys[0] == 0
     assert "'u' 98%" in text(run)  # q is followed by u
+
+    run.next()  # the keepdim broadcasting trap
+    assert isinstance(run.step, ChoiceQuiz) and "keepdims=True" in text(run)
+    N = np.zeros((27, 27))
+    for pair, n in ref["counts"].items():
+        N[stoi[pair[0]], stoi[pair[1]]] = n
+    wrong = N / N.sum(axis=1)
+    assert not run.state.answer("1")
+    assert run.state.answer("2")
+    explanation = render(run.step.explanation)
+    assert f"Row '.' of that wrong P adds up to {fmt(wrong[0].sum())}, not 1" in explanation
+    assert abs(wrong[0].sum() - 1) > 1
 
     run.next()  # sampled names
     shown = text(run)
@@ -107,6 +130,18 @@ def test_a_learner_walks_the_lesson_to_the_end():
     (bars,) = run.step.figure.curves()
     assert bars.ys[:3] == pytest.approx([math.log(27), ref["nll"], ref["smoothed"]])
 
+    run.next()  # why this corpus scores lower than the lecture's: not overfitting, the dev names score alike
+    shown = text(run)
+    assert "Why not the lecture's 2.454?" in shown and f"here {fmt(ref['nll'])} on 5,163 names" in shown
+    _, dev_names, _ = split_names(ref["words"], seed=42)
+    dev_pairs = Counter(a + b for w in dev_names for a, b in itertools.pairwise([".", *w, "."]))
+    rows = Counter()
+    for pair, n in ref["counts"].items():
+        rows[pair[0]] += n
+    dev = -sum(n * math.log((ref["counts"][p] + 1) / (rows[p[0]] + 27)) for p, n in dev_pairs.items())
+    dev /= sum(dev_pairs.values())
+    assert f"the dev names, never counted, score {fmt(dev)}" in shown and abs(dev - ref["nll"]) < 0.05
+
     run.next()  # a million fake counts
     assert run.state.answer("1")
     assert f"{math.log(27):.4f}" in render(run.step.explanation)
@@ -120,11 +155,14 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert isinstance(run.step, BackwardSteps)
     run.finish_step()
     W = next(t for t in topological_order(run.step.graph) if t.label == "W")
-    stoi, _ = build_vocab(ref["words"])
     rows_used = {stoi[ch] for ch in "." + first}
     assert set(np.nonzero(np.abs(W.grad).sum(axis=1))[0]) == rows_used
 
-    run.next()  # how many rows of W.grad are not zero?
+    run.next()  # how many rows of W.grad are not zero? a picture of W.grad's rows shows it
+    (bars,) = run.step.figure.curves()
+    assert bars.kind == "bar" and list(bars.xs) == [itos[i] for i in range(27)]
+    assert bars.ys == pytest.approx(list(np.abs(W.grad).sum(axis=1)))
+    assert {itos[i] for i, y in enumerate(bars.ys) if y > 0} == set("." + first)
     assert not run.state.answer("27")
     assert run.state.answer(str(len(set("." + first))))
 

@@ -7,7 +7,6 @@ import math
 import pytest
 
 from engine.explain import fmt
-from engine.losses import mse
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
 from lessons.catalog import load_catalog
@@ -20,7 +19,20 @@ YS = [1.0, -1.0, -1.0, 1.0]
 
 
 def lecture_net() -> MLP:
+    """The same weights as the lecture's network (engine.nn's MLP; `forward` puts the tanh on its linear output)."""
     return MLP(3, [4, 4, 1], activation="tanh", seed=1337)
+
+
+def forward(model: MLP, x: list[float]):
+    """The lecture's forward pass: tanh on every layer, the output too."""
+    hidden = x
+    for layer in model.layers[:-1]:
+        hidden = layer(hidden)
+    return model.layers[-1](hidden).tanh()
+
+
+def sse(preds, ys):
+    return sum((p - y) ** 2 for p, y in zip(preds, ys))
 
 
 def train(lr: float, zero_grad: bool = True, steps: int = 20) -> list[float]:
@@ -28,7 +40,7 @@ def train(lr: float, zero_grad: bool = True, steps: int = 20) -> list[float]:
     model = lecture_net()
     losses = []
     for _ in range(steps):
-        loss = mse([model(x) for x in XS], YS)
+        loss = sse([forward(model, x) for x in XS], YS)
         if zero_grad:
             for p in model.parameters():
                 p.grad = 0.0
@@ -36,8 +48,6 @@ def train(lr: float, zero_grad: bool = True, steps: int = 20) -> list[float]:
         for p in model.parameters():
             p.data -= lr * p.grad
         losses.append(loss.data)
-        if loss.data > 1e6:
-            break
     return losses
 
 
@@ -72,10 +82,11 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert "16 + 20 + 5 = 41" in run.state.feedback
 
     run.next()  # the four examples and the untrained network's loss
-    preds = [net(x).data for x in XS]
-    loss = sum((p - y) ** 2 for p, y in zip(preds, YS)) / 4
+    preds = [forward(net, x).data for x in XS]
+    loss = sum((p - y) ** 2 for p, y in zip(preds, YS))  # the lecture's loss: a sum, not a mean
     shown = text(run)
-    assert all(fmt(p) in shown for p in preds) and fmt(loss) in shown
+    assert all(fmt(p) in shown for p in preds) and fmt(loss) in shown and "**sum**" in shown
+    assert all(-1 < p < 1 for p in preds)  # a tanh output
 
     run.next()  # one example's squared error, from the prediction shown
     assert f"{preds[0]:.4f}" in text(run)
@@ -83,7 +94,7 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()  # one update of w1, from the numbers shown
     demo = lecture_net()
-    mse([demo(x) for x in XS], YS).backward()
+    sse([forward(demo, x) for x in XS], YS).backward()
     w1 = demo.layers[0].neurons[0].w[0]
     shown = text(run)
     assert f"{w1.data:.4f}" in shown and f"{w1.grad:.4f}" in shown
@@ -98,11 +109,12 @@ def test_a_learner_walks_the_lesson_to_the_end():
     run.finish_step()
     losses = [h["loss"] for h in state.history]
     assert losses == pytest.approx(train(0.05)) and len(losses) == 20
-    assert losses[-1] < losses[0] / 100
-    state.settings["lr"] = 1.0  # too large: it blows up, and training still ends cleanly
+    assert losses[-1] < losses[0] / 50
+    state.settings["lr"] = 1.0  # too large: the tanh outputs saturate, and the loss stays bounded
     state.reset()
     state.run()
-    assert state.status == "finished" and max(h["loss"] for h in state.history) > 1e6
+    assert state.status == "finished" and max(h["loss"] for h in state.history) <= 16
+    assert [h["loss"] for h in state.history] == pytest.approx(train(1.0))
     state.settings.update(lr=0.05, zero_grad="off")  # the classic bug
     state.reset()
     state.run()
@@ -110,7 +122,7 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()  # your runs
     shown = text(run)
-    assert "blew up" in shown and f"{train(0.05)[-1]:.3g}" in shown and f"{train(0.05, False)[-1]:.3g}" in shown
+    assert f"{train(0.05)[-1]:.3g}" in shown and f"{train(0.05, False)[-1]:.3g}" in shown
 
     run.next()  # which learning rate ends lowest?
     assert isinstance(run.step, ChoiceQuiz)
@@ -118,9 +130,20 @@ def test_a_learner_walks_the_lesson_to_the_end():
     best = min(finals, key=finals.get)
     assert best == 0.2 and run.state.answer("3")
 
-    run.next()  # forgetting zero_grad
-    assert f"{train(0.05, False)[-1]:.3g}" in text(run)
+    run.next()  # forgetting zero_grad: lower at a small lr (a growing effective step), worse at a larger one
+    shown = text(run)
+    assert train(0.01, False)[-1] < train(0.01)[-1] and train(0.2, False)[-1] > train(0.2)[-1]
+    assert f"lr 0.01: {train(0.01)[-1]:.3g} and {train(0.01, False)[-1]:.3g}" in shown and "lower" in shown
     assert run.state.answer("1")
+    assert "growing" in run.step.choices[0] and "up to 20 × lr" in render(run.step.explanation)
+
+    run.next()  # one step in PyTorch: the code a learner would write, with this engine's numbers
+    shown = text(run)
+    demo = lecture_net()
+    first_loss = sse([forward(demo, x) for x in XS], YS)
+    first_loss.backward()
+    assert "nn.Linear(4, 1), nn.Tanh()).double()" in shown and "**2).sum()" in shown and "loss.backward()" in shown
+    assert f"loss {fmt(first_loss.data)}, and {demo.layers[0].neurons[0].w[0].grad:.4f} for w1's grad" in shown
 
     run.next()
     assert run.at_end
@@ -143,9 +166,9 @@ async def test_the_app_trains_the_lesson_at_80x24(tmp_path):
     from tutor.progress import Progress
 
     demo = lecture_net()
-    preds = [demo(x) for x in XS]
+    preds = [forward(demo, x) for x in XS]
     first_error = (preds[0].data - 1) ** 2
-    mse(preds, YS).backward()
+    sse(preds, YS).backward()
     w1 = demo.layers[0].neurons[0].w[0]
 
     app = TutorApp(load_catalog(), Progress.load(tmp_path), lesson_id="build-an-mlp")

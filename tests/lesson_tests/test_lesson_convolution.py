@@ -133,10 +133,15 @@ def test_a_learner_walks_the_lesson_to_the_end():
     run.next()  # the kernels, from the trained model
     assert f"Test accuracy **{history[-1]['accuracy']:.0%}**" in text(run)
     first = trained.model.layers[0].weight.data[0, 0]
-    assert " ".join(f"{v:5.1f}" for v in first[0]).strip() in text(run)
+    shown = text(run)
+    assert all(f"{v:.1f}" in shown for v in first[0])
+    table = shown.split("```")[1].strip("\n").splitlines()
+    assert len(table) == 4 and table[0].split() == ["kernel", "1", "kernel", "2", "kernel", "3", "kernel", "4"]
+    assert max(len(line) for line in table) <= 76  # the code block fits 80 columns with its padding
 
     run.next()
     assert isinstance(run.step, ChoiceQuiz)
+    assert "4 kernels of" in text(run)
     assert not run.state.answer("3")
     assert run.state.answer("1")
     assert run.at_end
@@ -152,6 +157,7 @@ def test_fewer_filters_do_worse():
     one = state.history[-1]["accuracy"]
     assert one < 0.8
     assert re.search(r"with 1 filter", render(run.steps[run.index + 1].text))
+    assert "yet 1 kernel of 9 weights" in render(run.steps[run.index + 2].text)  # not "4 kernels" whatever the setting
 
 
 async def test_the_app_trains_the_cnn_at_80x24(tmp_path):

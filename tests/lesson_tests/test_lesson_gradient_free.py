@@ -15,7 +15,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import gradient_free as module
 from lessons.runner import LessonRun, TrainState
-from lessons.trainers_extra import (
+from lessons.trainers.search import (
     EvolutionStrategy,
     FlatModel,
     GeneticAlgorithm,
@@ -81,6 +81,13 @@ def test_the_lesson_walked_end_to_end_with_a_learners_answers():
     assert [h["evaluations"] for h in histories[module.GA]] == [24.0 + 20 * (k + 1) for k in range(module.ROUNDS)]
     finals = {m: h[-1] for m, h in histories.items()}
     assert finals[module.GD]["loss"] < finals[module.GA]["loss"] < finals[module.ES]["loss"] < 0.5
+    # key 3 (seed) matters for gradient descent too: it draws the initial weights
+    state.settings.update(method=module.GD, seed=1)
+    state.reset()
+    state.run()
+    assert state.history[-1]["loss"] != finals[module.GD]["loss"]
+    assert "initial weights" in render(state.step.text)
+    state.settings.update(seed=module.DEFAULTS["seed"])
     run.next()
 
     # loss against evaluations: the learner's own three runs, side by side

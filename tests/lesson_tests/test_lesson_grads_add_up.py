@@ -94,6 +94,16 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()  # backward() a second time
     assert run.state.answer("−6")
+    # micrograd itself (the package) gives -9: its interior grads accumulate across calls too; the lesson says so
+    from micrograd.engine import Value as MicrogradValue
+
+    ma, mb = MicrogradValue(-2.0), MicrogradValue(3.0)
+    mf = (ma * mb) * (ma + mb)
+    mf.backward()
+    mf.backward()
+    assert ma.grad == -9
+    explanation = render(run.step.explanation)
+    assert f"micrograd gives {fmt(ma.grad)}" in explanation and "PyTorch" in explanation
 
     run.next()  # ... stepped through: leaves add a second helping
     assert isinstance(run.state, BackwardState)

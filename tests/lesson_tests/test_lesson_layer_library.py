@@ -88,6 +88,12 @@ def test_a_learner_walks_the_lesson_to_the_end():
     run.next()  # vanishing gradients, in numbers
     shown = text(run)
     assert f"{0.25**10:.1e}" in shown and f"{grads['tanh'][-1] / grads['tanh'][0]:.2g}" in shown
+    # the picture: σ'(z) = σ(1 − σ), highest at z = 0 with 0.25; tanh' reaches 1 there
+    sigmoid_slope, tanh_slope, peak = run.step.figure.curves()
+    expected = [1 / (1 + math.exp(-z)) * (1 - 1 / (1 + math.exp(-z))) for z in sigmoid_slope.xs]
+    assert sigmoid_slope.ys == pytest.approx(expected) and max(sigmoid_slope.ys) == pytest.approx(0.25)
+    assert max(tanh_slope.ys) == pytest.approx(1.0) and min(sigmoid_slope.xs) <= -6 and max(sigmoid_slope.xs) >= 6
+    assert (peak.xs, peak.ys) == ([0.0], [pytest.approx(0.25)])
 
     run.next()  # train a deep stack: 6 sigmoid blocks are stuck
     assert isinstance(run.step, Train)

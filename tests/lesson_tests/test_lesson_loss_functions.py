@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 from helpers import answer, screen_lines
@@ -14,7 +15,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import loss_functions as module
 from lessons.runner import LessonRun, TrainState
-from lessons.trainers_extra import SoftmaxClassifier
+from lessons.trainers.softmax import SoftmaxClassifier
 
 LESSON = module.loss_functions
 
@@ -48,11 +49,19 @@ def test_the_lesson_walked_end_to_end_with_a_learners_answers():
     assert "[" + ", ".join(fmt(v) for v in p) + "]" in render(run.step.text)
     state = answer(run, "0.349")
     assert fmt(-math.log(p[0])) in state.feedback
+    # the picture of −ln p: 0 at p = 1, steep as p → 0, with this quiz's point on it
+    curve, here = run.step.figure.curves()
+    assert curve.ys[-1] == 0 and curve.ys[0] == pytest.approx(-math.log(curve.xs[0])) and curve.ys[0] > 4
+    assert here.xs == [p[0]] and here.ys == [pytest.approx(-math.log(p[0]))]
     run.next()
 
-    # big logits overflow a naive exp, and the engine says so
+    # big logits overflow a naive exp, and the engine says so; when that happens is said, not "not rare"
     text = render(run.step.text)
     assert "exp(1000) is too large for a float" in text and "[0, -1, -10]" in text
+    assert "not rare" not in text and fmt(math.log(sys.float_info.max)) in text
+    import numpy as np
+
+    assert fmt(float(np.log(np.finfo(np.float32).max))) in text
     run.next()
 
     # log-sum-exp by hand
@@ -60,6 +69,9 @@ def test_the_lesson_walked_end_to_end_with_a_learners_answers():
     assert run.step.solution() == pytest.approx(expected)
     state = answer(run, "1.313")
     assert "0.3679" in state.feedback and fmt(expected) in state.feedback
+    # the PyTorch cross-check, as code: the same scores, the same class, the engine's number
+    assert "`F.cross_entropy(torch.tensor([1000., 999., 990.]), torch.tensor(1))`" in state.feedback
+    assert f"gives the same {fmt(expected)}" in state.feedback
     run.next()
 
     # the gradient is softmax minus one-hot

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from engine.explain import fmt
 from engine.graph import topological_order
 from engine.names import build_dataset, build_vocab, load_names, split_names
 from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
@@ -16,10 +17,13 @@ from lessons.runner import LessonRun
 from lessons.tensor.mlp_language_model import (
     BLOCK,
     DIMS,
+    FINDER_FROM,
+    FINDER_SMOOTH,
+    FINDER_STEPS,
+    FINDER_TO,
     HIDDEN,
     SAMPLES,
     STEPS,
-    SWEEP_LRS,
     mlp_language_model,
 )
 
@@ -121,25 +125,28 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert min(dots.ys) < full < max(dots.ys) and max(abs(y - full) for y in dots.ys) < 1
     assert f"{len(Xtr) // 32} times cheaper" in shown
 
-    run.next()  # the learning-rate sweep, plotted on a log axis
+    run.next()  # the learning-rate finder: one run, the rate growing exponentially, loss against log10 lr
     figure = run.step.figure
-    assert figure.xlog
-    (curve,) = figure.curves()
-    assert list(curve.xs) == list(SWEEP_LRS) and all(math.isfinite(y) for y in curve.ys)
-    shown = text(run)
-    for lr, loss in zip(SWEEP_LRS, curve.ys):
-        assert f"{lr:g}: {loss:.2f}" in shown
-    best = SWEEP_LRS[int(np.argmin(curve.ys))]
+    raw, mean = figure.curves()
+    assert raw.xs == pytest.approx(list(np.linspace(FINDER_FROM, FINDER_TO, FINDER_STEPS)))  # one rate a step
+    assert len(raw.ys) == FINDER_STEPS and all(math.isfinite(y) for y in raw.ys)
+    assert raw.ys[0] == pytest.approx(math.log(27), abs=0.3)  # the first step: an untrained model, a tiny rate
+    window = np.convolve(raw.ys, np.ones(FINDER_SMOOTH) / FINDER_SMOOTH, mode="valid")
+    assert mean.ys == pytest.approx(list(window))
+    bottom = int(np.argmin(window))
+    assert 0 < bottom < len(window) - 1 and window[-1] > window[bottom] + 0.5  # falls, flattens, climbs
+    best = 10 ** mean.xs[bottom]
+    assert "**one** run of 800 minibatch steps" in text(run) and not figure.xlog
 
-    run.next()  # read the sweep: where is the bottom of the curve?
+    run.next()  # read the finder: where is the bottom of the curve?
     assert run.step.figure is figure
     assert len(run.step.choices) == 4
     pick = 0 if best < 0.01 else 1 if best <= 0.1 else 2 if best <= 1 else 3
-    assert run.state.answer(str(pick + 1)) and f"came at {best:g}" in render(run.step.explanation)
+    assert run.state.answer(str(pick + 1)) and f"at a rate of {best:.2g}" in render(run.step.explanation)
 
     run.next()  # train, with train and dev loss
     assert isinstance(run.step, Train) and run.blocked
-    assert f"the sweep liked {best:g}" in text(run)
+    assert f"the finder liked {best:.2g}" in text(run)
     run.finish_step()
     history = run.state.history
     assert len(history) == STEPS and set(history[-1]) == {"loss", "dev loss"}
@@ -165,8 +172,29 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert (f"All {SAMPLES}" in shown) == (len(fresh) == SAMPLES)
     assert text(run) == shown  # seeded
 
+    run.next()  # the characters in 2-D: a scatter of C when each character has 2 numbers
+    vowels, consonants, dot = run.step.figure.curves()
+    assert all(series.kind == "scatter" for series in (vowels, consonants, dot))
+    assert (len(vowels.xs), len(consonants.xs), len(dot.xs)) == (5, 21, 1)
+
+    def spread(series_list) -> float:
+        points = np.array([(x, y) for series in series_list for x, y in zip(series.xs, series.ys)])
+        gaps = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return gaps.sum() / (len(points) * (len(points) - 1))
+
+    shown = text(run)
+    assert spread([vowels]) < spread([consonants])  # the vowels sit together, learned from contexts alone
+    assert f"the vowels sit together: {fmt(spread([vowels]))} apart" in shown
+    assert f"all {fmt(spread([vowels, consonants, dot]))}" in shown
+
     run.next()  # overfitting
     assert run.state.answer("1")
+
+    run.next()  # the test split, used once, at the end, with the trained model
+    _, _, test_names = split_names(words, seed=42)
+    Xte, Yte = build_dataset(test_names, BLOCK, build_vocab(words)[0])
+    shown = text(run)
+    assert f"scores **{numpy_loss(trained, Xte, Yte):.4f}**" in shown and f"(dev {dev_loss:.4f})" in shown
     assert run.at_end
 
 
@@ -178,7 +206,7 @@ async def test_the_app_shows_the_sweep_and_trains_at_80x24(tmp_path):
     app = TutorApp(Catalog(lessons=[mlp_language_model]), Progress.load(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        sweep = next(i for i, s in enumerate(mlp_language_model.steps()) if s.figure is not None and s.figure.xlog)
+        sweep = next(i for i, s in enumerate(mlp_language_model.steps()) if "Finding a learning rate" in render(s.text))
         app.open_lesson("mlp-language-model", step=sweep)
         await pilot.pause()
         screen = app.screen

@@ -93,6 +93,12 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()  # use the grad: nudge w1 by 0.01
     assert not run.state.answer("0")
+    assert not run.state.answer("0.009")  # 10% off: not "about" any more
+    # the estimate, and the true change the explanation quotes (and its rounding) are all right
+    shown = render(run.step.explanation).split("up ")[1].split(" ")[0]
+    for answer in ("0.01", "0.0099", shown):
+        assert run.step.is_right(float(answer)), answer
+    assert shown == "0.00986"
     assert run.state.answer("0.01")
     nudged = reference_with(w1=-3.0 + 0.01)
     assert f"{nudged:.5f}" in render(run.step.explanation)
@@ -122,6 +128,12 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()
     assert run.state.answer("3")
+
+    run.next()  # the PyTorch cross-check: the code a learner would write, and the engine's numbers it prints
+    shown = text(run)
+    assert "torch.tanh(x1*w1 + x2*w2 + b); o.backward()" in shown
+    printed = [ref["o"].data] + [ref[k].grad for k in ("x1", "w1", "x2", "w2")]
+    assert "It prints, to 4 digits, " + ", ".join(fmt(x) for x in printed) in shown
     assert run.at_end
 
 

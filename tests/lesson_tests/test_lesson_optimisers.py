@@ -14,7 +14,7 @@ from lessons.api import Train, render
 from lessons.catalog import Catalog
 from lessons.micrograd import optimisers as module
 from lessons.runner import BackwardState, LessonRun, TrainState
-from lessons.trainers_extra import SURFACES, SurfaceDescent, bowl, rosenbrock
+from lessons.trainers.surfaces import SURFACES, SurfaceDescent, bowl, rosenbrock
 
 LESSON = module.optimisers
 
@@ -153,7 +153,7 @@ def test_adams_first_step_is_lr_in_each_coordinate():
 
 @pytest.mark.parametrize(("surface", "lr"), [("bowl", 0.3), ("rosenbrock", 0.3), ("rosenbrock", 0.01)])
 def test_a_run_that_blows_up_stops_with_finite_numbers(surface, lr):
-    step = Train(setup=lambda s: SurfaceDescent(surface, "sgd", lr), steps=50)
+    step = Train("blows up", setup=lambda s: SurfaceDescent(surface, "sgd", lr), steps=50)
     state = TrainState(step)
     state.run()  # would raise FloatingPointError on an infinite loss
     trainer = state.trainer

@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
-from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, render
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, Train, render
 from lessons.check import check_lesson
-from lessons.runner import LessonRun
-from lessons.tensor.rnn import BACK, LONG, SCALES, STEPS, rnn
+from lessons.runner import LessonRun, TrainState
+from lessons.tensor.rnn import BACK, CHAR_DEFAULTS, LONG, NAME_STEPS, SCALES, STEPS, WIDE, rnn
 
 
 def text(run: LessonRun) -> str:
@@ -86,7 +87,11 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert isinstance(run.step, ChoiceQuiz)
     assert not run.state.answer("2")
     assert run.state.answer("1")
-    assert "explodes" in render(run.step.explanation)
+    explanation = render(run.step.explanation)
+    # explained as it is: not by the mean tanh' (which would predict shrinking) but by the unsaturated units
+    assert "explodes" in explanation and "unsaturated" in render(run.step.hint)
+    assert "Compare" not in render(run.step.hint)
+    assert f"of {WIDE} per step" in explanation
 
     run.next()  # all three, from the engine
     curves = {c.label: c.ys for c in run.step.figure.curves()}
@@ -95,7 +100,15 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert big[0] > 10 * big[-1]
     assert all(a < b for a, b in zip(curves["W_hh × 1"][:-1:5], curves["W_hh × 1"][1::5]))
 
-    run.next()  # why geometric
+    run.next()  # the measured factor of each step back
+    ratios = {c.label: c.ys for c in run.step.figure.curves()}
+    big_norms = curves[f"W_hh × {SCALES[-1]:g}"]
+    measured = [big_norms[t - 1] / big_norms[t] for t in range(LONG - 1, 0, -1)]
+    np.testing.assert_allclose(ratios[f"W_hh × {SCALES[-1]:g}"], measured)
+    assert min(measured) < 1 < max(measured)  # not one factor: it swings around 1, and still explodes overall
+    assert f"from {fmt(min(measured))} to {fmt(max(measured))}" in text(run)
+    assert "same factor" not in text(run) and "|W_hh| × tanh'" not in " ".join(run.step.choices)
+    assert "Jacobian" in run.step.choices[0]
     assert run.state.answer("1")
 
     run.next()  # 0.5 ** 10, as a learner types it
@@ -103,6 +116,29 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert not run.state.answer("0.05")
     assert run.state.answer("0.001")
     assert math.isclose(run.step.solution(), SCALES[0] ** BACK)
+
+    run.next()  # train one on the names: BPTT through 16-character windows, first without clipping
+    assert isinstance(run.step, Train) and isinstance(run.state, TrainState)
+    state = run.state
+    assert state.settings == CHAR_DEFAULTS
+    run.finish_step()
+    off = state.history
+    assert len(off) == NAME_STEPS and off[0]["loss"] == pytest.approx(math.log(27), abs=0.2)
+    state.settings["clip"] = 1.0  # key 1, then t
+    state.reset()
+    state.run()
+    on = state.history
+    norms = [h["grad norm"] for h in on]
+    assert max(norms) > 1  # the grad still explodes; clipping only bounds the step taken
+    assert max(h["loss"] for h in off) > off[0]["loss"]  # unclipped: the loss spikes above where it started
+    assert on[-1]["loss"] < off[-1]["loss"]
+
+    run.next()  # what clipping did: the learner's two runs, plotted and quoted
+    unclipped, clipped = run.step.figure.curves()
+    assert list(unclipped.ys) == [h["loss"] for h in off] and list(clipped.ys) == [h["loss"] for h in on]
+    shown = text(run)
+    assert f"norm reached {fmt(max(h['grad norm'] for h in off))}" in shown
+    assert f"the loss ends at {fmt(on[-1]['loss'])}" in shown
     assert run.at_end
 
 

@@ -14,7 +14,15 @@ from lessons.api import ChoiceQuiz, NumberQuiz, Train, render
 from lessons.check import check_lesson
 from lessons.runner import LessonRun, TrainState
 from lessons.tensor._makemore_setup import LanguageModelTrainer, flat_mlp, parameter_count, wavenet
-from lessons.tensor.wavenet import BLOCK, MLP_HIDDEN, STEPS, WAVENET_HIDDEN, wavenet_lesson
+from lessons.tensor.wavenet import (
+    BLOCK,
+    MLP_HIDDEN,
+    RACE_SEEDS,
+    RACE_STEPS,
+    STEPS,
+    WAVENET_HIDDEN,
+    wavenet_lesson,
+)
 
 
 def text(run: LessonRun) -> str:
@@ -100,6 +108,38 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert f"flat MLP **{fmt(finals['mlp'])}**" in shown and f"WaveNet **{fmt(finals['wavenet'])}**" in shown
     curves = run.step.figure.curves()
     assert [c.label for c in curves] == ["mlp dev loss", "wavenet dev loss"] and curves[0].xs[-1] == STEPS
+
+    run.next()  # a fair race: equal multiply-adds, five seeds each, mean and spread, and a verdict from them
+    bars = run.step.figure.curves()[0]
+    finals_mlp, finals_net = bars.ys[: len(RACE_SEEDS)], bars.ys[len(RACE_SEEDS) :]
+
+    def multiply_adds(model) -> int:
+        """By hand: a Linear layer applied at p positions of one example costs p × its weights."""
+        model.eval()
+        x = np.zeros((1, BLOCK), dtype=int)
+        total = 0
+        for layer in model.layers:
+            x = layer(x)
+            if type(layer).__name__ == "Linear":
+                total += layer.weight.size * (x.data.size // x.shape[-1])
+        return total
+
+    mlp_cost = multiply_adds(flat_mlp(BLOCK, MLP_HIDDEN))
+    net_cost = multiply_adds(wavenet(BLOCK, WAVENET_HIDDEN))
+    net_steps = round(RACE_STEPS * mlp_cost / net_cost)
+    assert net_cost > mlp_cost and net_steps < RACE_STEPS  # same parameters, more work per example
+    trainer = LanguageModelTrainer(
+        wavenet(BLOCK, WAVENET_HIDDEN, seed=RACE_SEEDS[0]), BLOCK, net_steps, every=net_steps, seed=RACE_SEEDS[0]
+    )
+    for k in range(net_steps):
+        trainer.step(k)
+    assert finals_net[0] == trainer.final_dev_loss()  # the first WaveNet bar, retrained here
+    shown = text(run)
+    assert f"gets {net_steps} steps to the MLP's {RACE_STEPS}" in shown
+    assert f"flat MLP {fmt(float(np.mean(finals_mlp)))} ± {fmt(float(np.std(finals_mlp)))}" in shown
+    gap = abs(np.mean(finals_mlp) - np.mean(finals_net))
+    spread = max(np.std(finals_mlp), np.std(finals_net))
+    assert ("wins" in shown) == (gap > 2 * spread) and ("draw" in shown) == (gap <= 2 * spread)
 
     run.next()  # what the hierarchy buys
     assert not run.state.answer("2")

@@ -368,7 +368,6 @@ class LessonScreen(Screen):
         if self._training():
             paused = state.status != "paused"
             state.pause(paused)
-            state.status = "paused" if paused else "running"
             self._training_progress(state, None)
             return
         self._train_worker = self._train(state)
