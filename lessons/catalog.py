@@ -1,7 +1,7 @@
 """Finding lessons: the shipped tracks under `lessons/`, and any extra folders.
 
 Every `.py` file in a plain subfolder of the `lessons` package (one folder a
-track; a subpackage, with an `__init__.py`, holds shared code)
+track; a subpackage, with an `__init__.py`, holds shared code: `trainers/`, `exercises/`)
 and every `.py` file under an extra folder is imported, and each `Lesson` it
 defines at module level is collected. A file that fails to import, or
 defines a malformed lesson, becomes a `LessonError` naming the file and
@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from lessons.api import Lesson
 
-__all__ = ["SHIPPED", "Catalog", "LessonError", "load_catalog"]
+__all__ = ["SHIPPED", "Catalog", "LessonError", "lesson_files", "load_catalog", "load_file"]
 
 SHIPPED = Path(__file__).resolve().parent
 
@@ -33,7 +36,7 @@ class LessonError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Catalog:
 
 
 def _shipped_files() -> list[Path]:
-    """The shipped tracks' lesson files. A track is a plain folder; a package (`lessons/trainers/`) is code."""
+    """The shipped tracks' lesson files. A track is a plain folder; a package (`trainers/`, `exercises/`) is code."""
     files = SHIPPED.glob("*/*.py")
     return sorted(p for p in files if not p.name.startswith("_") and not (p.parent / "__init__.py").exists())
 
@@ -64,7 +67,7 @@ def _error_from(exc: BaseException, path: Path) -> LessonError:
     return LessonError(str(path), line or 1, f"{type(exc).__name__}: {exc}")
 
 
-def _import(path: Path, module_name: str):
+def _import(path: Path, module_name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
@@ -82,7 +85,7 @@ def _module_name(path: Path) -> str:
     if path.is_relative_to(SHIPPED):
         return "lessons." + ".".join(path.relative_to(SHIPPED).with_suffix("").parts)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-    return f"tutor_extra_lessons_{digest}.{path.stem}"
+    return f"tutor_extra_lessons_{digest}_{path.stem}"  # one top-level module a file: no package needed
 
 
 def _problems(lesson: Lesson) -> list[str]:
@@ -102,14 +105,12 @@ def _problems(lesson: Lesson) -> list[str]:
 
 def load_file(path: Path) -> tuple[list[Lesson], list[LessonError]]:
     """The lessons one file defines, or the error that stopped it."""
-    name = _module_name(path)
-    if name.startswith("tutor_extra_lessons_"):
-        sys.modules.setdefault(name.split(".")[0], type(sys)(name.split(".")[0]))
     try:
-        module = _import(path, name)
-    except Exception as exc:
+        module = _import(path, _module_name(path))
+    except (Exception, SystemExit) as exc:  # SystemExit: a lesson calling sys.exit() at import
         return [], [_error_from(exc, path)]
-    lessons, errors = [], []
+    lessons: list[Lesson] = []
+    errors: list[LessonError] = []
     for value in vars(module).values():
         if isinstance(value, Lesson):
             problems = _problems(value)
@@ -122,26 +123,38 @@ def load_file(path: Path) -> tuple[list[Lesson], list[LessonError]]:
     return lessons, errors
 
 
-def load_catalog(extra_folders: list[Path] = (), shipped: bool = True) -> Catalog:
-    """All lessons, in order; two lessons with one id keep the first found."""
-    catalog = Catalog()
+def lesson_files(extra_folders: Sequence[Path] = (), shipped: bool = True) -> tuple[list[Path], list[LessonError]]:
+    """Every lesson file to load, in order, and each extra folder that cannot be read."""
     files = _shipped_files() if shipped else []
+    errors = []
     for folder in extra_folders:
         if not folder.is_dir():
-            catalog.errors.append(LessonError(str(folder), 0, "not a folder"))
-            continue
-        files += _folder_files(folder)
+            problem = "no such folder" if not folder.exists() else "not a folder"
+            errors.append(LessonError(str(folder), 0, problem))
+        elif not os.access(folder, os.R_OK | os.X_OK):
+            errors.append(LessonError(str(folder), 0, "cannot read this folder (permission denied)"))
+        else:
+            files += _folder_files(folder)
+    return files, errors
+
+
+def load_catalog(extra_folders: Sequence[Path] = (), shipped: bool = True) -> Catalog:
+    """All lessons, in order; two lessons with one id keep the first found."""
+    files, errors = lesson_files(extra_folders, shipped)
+    catalog = Catalog(errors=errors)
     seen: dict[str, Lesson] = {}
     for path in files:
-        lessons, errors = load_file(path)
-        catalog.errors += errors
+        lessons, file_errors = load_file(path)
+        catalog.errors += file_errors
         for lesson in lessons:
             if lesson.id in seen:
-                first = seen[lesson.id]
-                catalog.errors.append(
-                    LessonError(str(path), lesson.line, f"lesson id {lesson.id!r} is already used by {first.source}")
-                )
+                catalog.errors.append(duplicate_error(lesson.id, lesson.source, lesson.line, seen[lesson.id].source))
                 continue
             seen[lesson.id] = lesson
     catalog.lessons = sorted(seen.values(), key=lambda lesson: (lesson.order, lesson.id))
     return catalog
+
+
+def duplicate_error(lesson_id: str, source: str, line: int, first_source: str) -> LessonError:
+    """A second lesson with an id already taken (the first found keeps it)."""
+    return LessonError(source, line, f"lesson id {lesson_id!r} is already used by {first_source}")

@@ -23,6 +23,8 @@ __all__ = ["Classifier2D"]
 class Classifier2D:
     """Trains `model` to separate 2-D points labelled -1/+1, one full-batch SGD step at a time."""
 
+    settings: dict  # the lesson's settings that made this run, when a lesson keeps them to compare runs
+
     def __init__(
         self,
         model: Module,

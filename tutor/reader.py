@@ -406,7 +406,7 @@ class PlainReader:
         try:
             state.run()
         except (ArithmeticError, ValueError) as exc:
-            state.status = "stopped"
+            state.stop()
             self.say(f"Training failed: {exc}. Try another setting (set NAME VALUE), then t.")
             return
         series = history_series(state.history, step.x_metric)

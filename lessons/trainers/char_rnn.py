@@ -29,6 +29,8 @@ class CharRNN:
     scaled down whenever its norm passes `clip`. Each step reports the minibatch "loss" and "grad norm"
     (before clipping)."""
 
+    settings: dict  # the lesson's settings that made this run, when a lesson keeps them to compare runs
+
     def __init__(
         self,
         X: np.ndarray,
