@@ -10,7 +10,6 @@ from helpers import open_from_browser
 from engine.explain import fmt
 from engine.graph import topological_order
 from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, Train, render
-from lessons.check import check_lesson
 from lessons.runner import BackwardState, LessonRun, QuizState, TrainState
 from lessons.tensor.backprop_by_hand import backprop_by_hand
 
@@ -41,8 +40,7 @@ ANSWERS = [
 ]
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(backprop_by_hand) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert backprop_by_hand.order == 240 and backprop_by_hand.track == "tensor"
     assert 5 <= backprop_by_hand.minutes <= 20
 

@@ -12,7 +12,6 @@ from engine.graph import topological_order
 from engine.names import build_dataset, build_vocab, load_names, split_names
 from lessons.api import ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
 from lessons.catalog import Catalog
-from lessons.check import check_lesson
 from lessons.runner import LessonRun
 from lessons.tensor.batchnorm import BLOCK, DEPTH, DIMS, HIDDEN, STEPS, batchnorm
 
@@ -52,8 +51,7 @@ def first_look() -> dict:
     }
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(batchnorm) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert batchnorm.track == "tensor" and batchnorm.order == 230 and 5 <= batchnorm.minutes <= 20
 
 

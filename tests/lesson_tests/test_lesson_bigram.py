@@ -14,7 +14,6 @@ from engine.graph import topological_order
 from engine.names import build_vocab, load_names, split_names
 from lessons.api import BackwardSteps, ChoiceQuiz, Figure, ForwardSteps, NumberQuiz, Train, render
 from lessons.catalog import Catalog
-from lessons.check import check_lesson
 from lessons.runner import LessonRun, TrainState
 from lessons.tensor.bigram import SAMPLES, STEPS, bigram
 
@@ -48,8 +47,7 @@ def reference() -> dict:
     }
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(bigram) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert bigram.track == "tensor" and bigram.order == 210 and 5 <= bigram.minutes <= 20 and bigram.summary
 
 

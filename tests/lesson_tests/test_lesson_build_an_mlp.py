@@ -10,7 +10,6 @@ from engine.explain import fmt
 from engine.nn import MLP
 from lessons.api import ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
 from lessons.catalog import load_catalog
-from lessons.check import check_lesson
 from lessons.micrograd.build_an_mlp import build_an_mlp
 from lessons.runner import LessonRun, TrainState
 
@@ -55,8 +54,7 @@ def text(run: LessonRun) -> str:
     return render(run.step.text)
 
 
-def test_the_lesson_passes_check_and_sits_at_order_70():
-    assert check_lesson(build_an_mlp) == []
+def test_the_lesson_sits_at_order_70():
     assert build_an_mlp.order == 70 and build_an_mlp.summary and 5 <= build_an_mlp.minutes <= 20
     assert "build-an-mlp" in [lesson.id for lesson in load_catalog().lessons]
 

@@ -10,7 +10,6 @@ from helpers import open_from_browser
 from engine.tensor import Tensor
 from engine.tensor_nn import conv2d
 from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, NumberQuiz, Train, render
-from lessons.check import check_lesson
 from lessons.runner import LessonRun, TrainState
 from lessons.tensor.convolution import CLASSES, IMAGE, KERNEL, STEPS, convolution, glyphs, pixels
 
@@ -31,8 +30,7 @@ def by_hand(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.array([[np.sum(x[r : r + 3, c : c + 3] * k) for c in range(n)] for r in range(n)])
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(convolution) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert convolution.order == 260 and convolution.track == "tensor"
     assert 5 <= convolution.minutes <= 20
 

@@ -6,7 +6,6 @@ from engine import Value
 from engine.explain import fmt
 from lessons.api import BackwardSteps, ChoiceQuiz, Figure, NumberQuiz, render
 from lessons.catalog import load_catalog
-from lessons.check import check_lesson
 from lessons.micrograd.derivative import derivative
 from lessons.runner import BackwardState, LessonRun, QuizState
 
@@ -34,8 +33,7 @@ def to_next_quiz(run: LessonRun) -> None:
         assert run.next()
 
 
-def test_the_lesson_passes_check_and_is_listed_first():
-    assert check_lesson(derivative) == []
+def test_the_lesson_is_listed_first():
     track = [lesson for lesson in load_catalog().lessons if lesson.track == "micrograd"]
     assert track[0].id == "derivative" and derivative.minutes and derivative.summary
 

@@ -7,7 +7,6 @@ from itertools import pairwise
 from engine import Value
 from engine.explain import fmt
 from lessons.api import BackwardSteps, ChoiceQuiz, NumberQuiz, Train, render
-from lessons.check import check_lesson
 from lessons.micrograd.grads_add_up import backward_with_assignment, grads_add_up
 from lessons.runner import BackwardState, LessonRun, QuizState, TrainState
 
@@ -28,8 +27,7 @@ def lecture() -> tuple[Value, Value, Value]:
     return a, b, f
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(grads_add_up) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert grads_add_up.order == 40 and 5 <= grads_add_up.minutes <= 20
 
 

@@ -8,7 +8,6 @@ from engine import Value
 from engine.explain import fmt
 from engine.graph import topological_order
 from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, render
-from lessons.check import check_lesson
 from lessons.micrograd.neuron import neuron, neuron_lesson
 from lessons.runner import BackwardState, LessonRun
 
@@ -31,8 +30,7 @@ def node(run: LessonRun, label: str) -> Value:
     return next(v for v in topological_order(run.step.graph) if v.label == label)
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(neuron_lesson) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert neuron_lesson.order == 50 and 5 <= neuron_lesson.minutes <= 20
 
 

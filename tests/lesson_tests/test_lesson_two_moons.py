@@ -5,13 +5,8 @@ from __future__ import annotations
 import itertools
 
 from lessons.api import Train, render
-from lessons.check import check_lesson
 from lessons.micrograd.two_moons import ALPHAS, MINI_BATCH, STEPS, two_moons
 from lessons.runner import LessonRun, TrainState
-
-
-def test_the_lesson_passes_check():
-    assert check_lesson(two_moons) == []
 
 
 def test_mini_batches_are_noisy_and_l2_keeps_the_weights_small():

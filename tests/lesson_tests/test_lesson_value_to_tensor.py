@@ -12,7 +12,6 @@ from engine.explain import fmt
 from engine.graph import topological_order
 from lessons.api import BackwardSteps, ChoiceQuiz, ForwardSteps, NumberQuiz, ShowGraph, render
 from lessons.catalog import load_catalog
-from lessons.check import check_lesson
 from lessons.runner import BackwardState, LessonRun
 from lessons.tensor.value_to_tensor import B, value_to_tensor
 
@@ -46,8 +45,7 @@ def leaves(root) -> dict[str, object]:
     return {t.label: t for t in topological_order(root) if not t._prev}
 
 
-def test_the_lesson_passes_check_and_opens_the_tensor_track():
-    assert check_lesson(value_to_tensor) == []
+def test_the_lesson_opens_the_tensor_track():
     assert value_to_tensor.track == "tensor" and value_to_tensor.order == 200
     assert 5 <= value_to_tensor.minutes <= 20 and value_to_tensor.summary
     ids = [lesson.id for lesson in load_catalog().lessons]

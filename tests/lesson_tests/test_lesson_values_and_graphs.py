@@ -5,7 +5,6 @@ from __future__ import annotations
 from engine import Value
 from engine.explain import fmt
 from lessons.api import ChoiceQuiz, Explore, ForwardSteps, NumberQuiz, ShowGraph, render
-from lessons.check import check_lesson
 from lessons.micrograd.values_and_graphs import values_and_graphs
 from lessons.runner import ForwardState, LessonRun, QuizState
 
@@ -20,8 +19,7 @@ def text(run: LessonRun) -> str:
     return render(run.step.text)
 
 
-def test_the_lesson_passes_check():
-    assert check_lesson(values_and_graphs) == []
+def test_the_lesson_is_listed_with_its_metadata():
     assert values_and_graphs.order == 20 and values_and_graphs.minutes >= 5
 
 
