@@ -202,11 +202,11 @@ class PlaygroundScreen(Screen):
     def _build(self, program: Program) -> Run:
         built = program.build()  # a fresh graph: every grad is 0
         root = built.result
-        backward = BackwardState(BackwardSteps(graph=root))  # records backprop, then rewinds it
+        backward = BackwardState(BackwardSteps("", graph=root))  # records backprop, then rewinds it
         with program.finite_grads():
             backward.finish()
         checks = gradient_check(program, H)
-        return Run(program, built, node_names(root), checks, backward, ForwardState(ForwardSteps(graph=root)))
+        return Run(program, built, node_names(root), checks, backward, ForwardState(ForwardSteps("", graph=root)))
 
     def _refused(self, what: str, exc: ProgramError) -> None:
         self.error = exc
