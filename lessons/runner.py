@@ -33,7 +33,17 @@ from lessons.api import (
     render,
 )
 
-__all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
+__all__ = [
+    "BackwardState",
+    "ForwardState",
+    "LessonRun",
+    "NotAStep",
+    "QuizState",
+    "StepState",
+    "TrainState",
+    "failure_site",
+    "state_for",
+]
 
 
 def traces_for(graph: Any) -> tuple[Callable, Callable]:
@@ -314,13 +324,14 @@ class TrainState(StepState):
     settings: dict[str, Any] = field(default_factory=dict)
     trainer: Trainer | None = None
     history: list[dict[str, float]] = field(default_factory=list)
-    status: str = "ready"  # ready, running, paused, stopped, finished
-    _pause: threading.Event = field(default_factory=threading.Event)
+    status: str = "ready"  # ready, running, paused, stopped, finished: written only by `run` and `reset`
+    _resume: threading.Event = field(default_factory=threading.Event)  # clear while paused
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if not self.settings:
             self.settings = {s.name: s.default for s in self.step.settings}
+        self._resume.set()
 
     @property
     def done(self) -> bool:
@@ -346,13 +357,14 @@ class TrainState(StepState):
         if self.trainer is None or self.status in ("finished", "stopped"):
             self.reset()
         self._stop.clear()
-        self._pause.clear()
+        self._resume.set()
         self.status = "running"
         last = time.monotonic()
         for k in range(len(self.history), self.step.steps):
-            while self._pause.is_set() and not self._stop.is_set() and not cancelled():
+            if not self._resume.is_set():
                 self.status = "paused"
-                time.sleep(0.05)
+            while not self._resume.wait(0.1) and not self._stop.is_set() and not cancelled():
+                pass  # paused: `pause(False)` or `stop()` wakes it; the app quitting is seen within 0.1 s
             if self._stop.is_set() or cancelled():
                 self.status = "stopped"
                 break
@@ -370,17 +382,69 @@ class TrainState(StepState):
         if on_progress is not None and not cancelled():
             on_progress()
 
+    @property
+    def paused(self) -> bool:
+        """Asked to pause (the run waits before its next step until resumed)."""
+        return not self._resume.is_set()
+
     def pause(self, paused: bool) -> None:
         if paused:
-            self._pause.set()
+            self._resume.clear()
         else:
-            self._pause.clear()
+            self._resume.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._resume.set()  # a paused run wakes up to stop
 
     def finish(self) -> None:
         self.run()
+
+
+class NotAStep(TypeError):
+    """A lesson yielded something that is not a step; `line` is where the lesson file yielded it."""
+
+    def __init__(self, thing: object, source: str, line: int) -> None:
+        super().__init__(f"the lesson yielded {type(thing).__name__} {thing!r:.60}, which is not a step")
+        self.source = source
+        self.line = line
+
+
+def build_steps(lesson: Lesson) -> list[Step]:
+    """The lesson's steps, fresh; anything yielded that is not a `Step` fails, naming the line that yielded it."""
+    steps: list[Step] = []
+    made = lesson.build()
+    for thing in made:
+        if not isinstance(thing, Step):
+            frame = getattr(made, "gi_frame", None)  # a generator stopped at the yield
+            line = frame.f_lineno if frame is not None else lesson.line
+            source = frame.f_code.co_filename if frame is not None else lesson.source
+            raise NotAStep(thing, source, line)
+        steps.append(thing)
+    return steps
+
+
+def failure_site(exc: BaseException, lesson: Lesson, step: Step | None = None) -> tuple[str, int]:
+    """Where in the lesson's files a failure happened: (file, line).
+
+    The deepest frame of the traceback in the lesson's folder (its file or a helper beside it),
+    else the line that made the step, else the lesson's own line.
+    """
+    if isinstance(exc, NotAStep):
+        return exc.source, exc.line
+    import os
+    import traceback
+
+    folder = os.path.dirname(os.path.abspath(lesson.source)) if lesson.source else None
+    site = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if folder and os.path.dirname(os.path.abspath(frame.filename)) == folder:
+            site = (frame.filename, frame.lineno or 0)
+    if site is not None:
+        return site
+    if step is not None and step.line:
+        return lesson.source, step.line
+    return lesson.source, lesson.line
 
 
 def state_for(step: Step) -> StepState:
@@ -411,7 +475,7 @@ class LessonRun:
         self.restart()
 
     def restart(self) -> None:
-        self.steps: list[Step] = self.lesson.steps()
+        self.steps: list[Step] = build_steps(self.lesson)
         if not self.steps:
             raise ValueError(f"lesson {self.lesson.id!r} has no steps")
         self.states: list[StepState | None] = [None] * len(self.steps)
@@ -448,8 +512,13 @@ class LessonRun:
         if self.blocked or self.index == len(self.steps) - 1:
             return False
         self._saved[self.index] = self._snapshot()
+        try:  # entering may run the lesson's code: if it fails, stay where we were, values as they were
+            state = state_for(self.steps[self.index + 1])
+        except BaseException:
+            self._restore(self._saved[self.index])
+            raise
         self.index += 1
-        self._enter(self.index)
+        self.states[self.index] = state
         return True
 
     def previous(self) -> bool:

@@ -6,12 +6,13 @@ import os
 from collections.abc import Iterable
 from functools import partial
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from lessons.catalog import Catalog
-from lessons.runner import LessonRun
+from tutor.messages import LessonFinished, OpenLesson, OpenPlayground, QuizAnswered, StepReached
 from tutor.progress import DONE, Progress
 from tutor.screens.browser import LessonBrowser
 
@@ -28,6 +29,7 @@ class TutorApp(App[None]):
     TITLE = "Backprop Tutor"
     CSS_PATH = ["tutor.tcss", "playground.tcss"]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # -wide: text left, graph and plots right
 
     def __init__(
         self, catalog: Catalog, progress: Progress, *, lesson_id: str | None = None, theme: str | None = None
@@ -45,7 +47,7 @@ class TutorApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
-        self.push_screen(LessonBrowser())
+        self.push_screen(LessonBrowser(self.catalog, self.progress))
         if self.progress.notice:
             self.notify(self.progress.notice, title="Progress file", severity="warning", timeout=15)
         if self._start_lesson:
@@ -70,30 +72,36 @@ class TutorApp(App[None]):
     # -- lessons --
 
     def open_lesson(self, lesson_id: str, step: int = 0) -> None:
+        """Open a lesson at a step; it builds in the background and shows an error card if its code fails."""
         from tutor.screens.lesson import LessonScreen
 
         lesson = self.catalog.get(lesson_id)
-        if lesson is None:
-            return
-        try:
-            screen = LessonScreen(lesson, start_step=step)
-        except Exception as exc:  # a lesson's own code failed: say where, keep the app running
-            self.notify(f"{lesson.source}: {type(exc).__name__}: {exc}", title="This lesson failed", severity="error")
-            return
-        self.push_screen(screen)
+        if lesson is not None:
+            self.push_screen(LessonScreen(lesson, start_step=step))
 
-    def remember(self, lesson_id: str, run: LessonRun) -> None:
+    @on(OpenLesson)
+    def _open_lesson(self, event: OpenLesson) -> None:
+        self.open_lesson(event.lesson_id, event.step)
+
+    @on(StepReached)
+    def _step_reached(self, event: StepReached) -> None:
         """Save the learner's place when it changes."""
-        if self._remembered != (lesson_id, run.index):
-            self._remembered = (lesson_id, run.index)
-            self._save(self.progress.at_step, lesson_id, run.index)
+        if self._remembered != (event.lesson_id, event.step):
+            self._remembered = (event.lesson_id, event.step)
+            self._save(self.progress.at_step, event.lesson_id, event.step)
 
-    def quiz_answered(self, lesson_id: str, step: int, tries: int, solved: bool) -> None:
-        self._save(self.progress.quiz, lesson_id, step, tries, solved)
+    @on(QuizAnswered)
+    def _quiz_answered(self, event: QuizAnswered) -> None:
+        self._save(self.progress.quiz, event.lesson_id, event.step, event.tries, event.solved)
 
-    def lesson_done(self, lesson_id: str) -> None:
-        if self.progress.status(lesson_id) != DONE:
-            self._save(self.progress.done, lesson_id)
+    @on(LessonFinished)
+    def _lesson_finished(self, event: LessonFinished) -> None:
+        if self.progress.status(event.lesson_id) != DONE:
+            self._save(self.progress.done, event.lesson_id)
+
+    @on(OpenPlayground)
+    def _open_playground(self) -> None:
+        self.action_open_playground()
 
     def _save(self, method, *args) -> None:
         try:

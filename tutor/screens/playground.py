@@ -22,12 +22,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from engine.explain import fmt, node_names
 from engine.value import Value
 from lessons.api import BackwardSteps, ForwardSteps
 from lessons.runner import BackwardState, ForwardState
+from tutor.components.footer import KeyFooter
 from tutor.components.graph_tree import GraphTree
 from tutor.components.program_input import ProgramInput
 from tutor.playground.program import (
@@ -151,16 +152,13 @@ class PlaygroundScreen(Screen):
             with Vertical(id="playground-side"):
                 yield Static("", id="detail")
                 yield Static(ALLOWED, id="playground-allowed")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tree = self.query_one(GraphTree)
         tree.border_title = "graph"
         self._status(Text("Press Enter to run the program above, or type your own."))
         self._show_detail()
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width >= 110, "-wide")
 
     # -- running --
 
@@ -246,23 +244,7 @@ class PlaygroundScreen(Screen):
         if run is None:
             self._show_detail()
             return
-        root = run.root
-        tree.current = None
-        shown = None
-        if self.mode == "forward":
-            state = run.forward
-            computed = {s.node for s in state.trace[: state.position]}
-            tree.current = state.current.node if state.current else None
-            shown = lambda v: (v in computed, "hidden")  # noqa: E731
-        elif self.mode == "backward":
-            state = run.backward
-            visited = {s.node for s in state.trace[: state.position]}
-            touched = visited | {c.child for s in state.trace[: state.position] for c in s.contributions}
-            tree.current = state.current.node if state.current else root
-            shown = lambda v: (True, "final" if v in visited else "partial" if v in touched or v is root else "hidden")  # noqa: E731
-        tree.show_graph(root, shown)
-        if tree.current is not None:
-            tree.reveal(tree.current)
+        tree.show_step(run.root, self._state())
         self._show_detail()
         self.refresh_bindings()
 

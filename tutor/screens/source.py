@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine import value as value_module
 from engine.value import Value
+from tutor.components.footer import KeyFooter
 
 # Which method of Value holds the forward formula and local derivative of each op.
 OP_METHODS = {"+": "__add__", "*": "__mul__", "**": "_pow_value", "dot": "dot"}
@@ -59,7 +60,7 @@ class SourceScreen(ModalScreen[None]):
         yield Static(f" {title}  ·  ↑/↓ scroll, q closes", id="source-title")
         with VerticalScroll(id="source-body"):
             yield Static(self._syntax(), id="source-code")
-        yield Footer()
+        yield KeyFooter()
 
     def _syntax(self) -> Syntax:
         method = set(lines_of(self.op))
