@@ -14,6 +14,7 @@ from textual.screen import Screen
 from lessons.catalog import Catalog
 from tutor.messages import LessonFinished, OpenLesson, OpenPlayground, QuizAnswered, StepReached
 from tutor.progress import DONE, Progress
+from tutor.screens import BREAKPOINTS
 from tutor.screens.browser import LessonBrowser
 
 
@@ -29,7 +30,7 @@ class TutorApp(App[None]):
     TITLE = "Backprop Tutor"
     CSS_PATH = ["tutor.tcss", "playground.tcss"]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # -wide: text left, graph and plots right
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
 
     def __init__(
         self, catalog: Catalog, progress: Progress, *, lesson_id: str | None = None, theme: str | None = None

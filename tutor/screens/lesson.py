@@ -39,6 +39,7 @@ from tutor.components.quiz_panel import QuizPanel
 from tutor.components.training_panel import TrainingPanel
 from tutor.messages import LessonFinished, QuizAnswered, StepReached
 from tutor.node_words import is_tensor
+from tutor.screens import BREAKPOINTS
 from tutor.step_text import (
     backward_lines,
     expression_help,
@@ -80,6 +81,8 @@ class StepComputed(Message):
 class LessonScreen(Screen):
     """One lesson, one step at a time."""
 
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
+
     AUTO_FOCUS = ""  # focus follows the step: see _settle_focus
     BINDINGS = [
         Binding("n,space,right", "next", "Next"),
@@ -91,6 +94,7 @@ class LessonScreen(Screen):
         *(Binding(key, f"digit({i})", f"Choice or setting {key}", show=False) for i, key in enumerate(DIGIT_KEYS)),
         Binding("r", "restart", "Restart"),
         Binding("v", "source", "Source"),
+        Binding("i", "inspect", "Inspect"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "leave", "Lessons"),
         Binding("tab", "answer_box", "Answer box", show=False),
@@ -399,6 +403,8 @@ class LessonScreen(Screen):
             return isinstance(state, TrainState)
         if action == "source":  # shown beside a graph; the palette opens it anywhere
             return run.step.graph is not None
+        if action == "inspect":  # a tensor graph's nodes
+            return run.step.graph is not None and is_tensor(run.step.graph)
         if action == "digit":
             index = parameters[0]
             if isinstance(state, TrainState):
@@ -459,12 +465,25 @@ class LessonScreen(Screen):
         """The engine's source, at the operation of the node in focus (or the top of the file)."""
         from tutor.screens.source import SourceScreen
 
+        node = self._focus_node()
+        op = node._op if node is not None and not is_tensor(node) else ""
+        self.app.push_screen(SourceScreen(op))
+
+    def _focus_node(self) -> Any:
+        """The node in focus: the step-through's current node, or the cursor's while exploring."""
         tree = self.query_one(GraphTree)
         node = tree.current
         if node is None and self.run is not None and self.run.step.kind == "explore":
             node = tree.cursor_node.data if tree.cursor_node is not None else None
-        op = node._op if node is not None and not is_tensor(node) else ""
-        self.app.push_screen(SourceScreen(op))
+        return node
+
+    def action_inspect(self) -> None:
+        """A tensor's data and grad in full: numbers, or a heatmap with their statistics."""
+        from tutor.screens.inspector import TensorInspector
+
+        node = self._focus_node()
+        if node is not None and is_tensor(node):
+            self.app.push_screen(TensorInspector(self._names.get(node, "?"), node))
 
     def action_leave(self) -> None:
         self._stop_training()

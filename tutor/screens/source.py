@@ -68,7 +68,7 @@ class SourceScreen(ModalScreen[None]):
             inspect.getsource(value_module),
             "python",
             line_numbers=True,
-            theme="ansi_dark",
+            theme="ansi_dark" if self.app.current_theme.dark else "ansi_light",  # the terminal's own colours
             word_wrap=True,
             highlight_lines=method,
         )
