@@ -4,8 +4,8 @@ Textual's `Footer` mounts a widget per key and rebuilds them all whenever the
 bindings may have changed (every focus change), which costs the UI thread tens
 of milliseconds on each step of a lesson, and at 60 columns it cuts keys off
 mid-word ("r Restar"). This is one line of text, redrawn only when the keys
-change: each key with its description, then, if that is too wide, with its
-first word only, then the keys alone.
+change: each key with its description, then, if that is too wide, tighter,
+with first words only, then the keys alone.
 """
 
 from __future__ import annotations
@@ -65,13 +65,14 @@ class KeyFooter(Static):
 
     def render(self) -> Text:
         width = self.size.width
-        for words in (None, 1, 0):  # full descriptions, first words, keys alone
+        # padded keys with full descriptions; then tighter; then first words; then the keys alone
+        for pad, words in ((" ", None), ("", None), ("", 1), ("", 0)):
             text = Text(no_wrap=True, overflow="ellipsis")
             for key, description in self._keys:
                 if words is not None:
                     description = " ".join(description.split()[:words])
-                text.append(f" {key} ", "bold reverse")
-                text.append(f" {description} " if description else " ")
+                text.append(f"{pad}{key}{pad}", "bold reverse")
+                text.append(f" {description}{pad} " if description else " ")
             if text.cell_len <= width:
                 return text
         return text

@@ -38,7 +38,7 @@ class LessonBrowser(Screen):
         self.progress = progress
 
     def compose(self) -> ComposeResult:
-        yield Static(" Backprop Tutor: pick a lesson (↑/↓ or j/k, Enter opens) · g playground", id="browser-title")
+        yield Static(" Backprop Tutor · pick a lesson: ↑/↓ j/k, Enter", id="browser-title")
         yield OptionList(id="lesson-list")
         yield Static("", id="lesson-errors")
         yield KeyFooter()
@@ -49,13 +49,18 @@ class LessonBrowser(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_list()
 
-    def _prompt(self, lesson: Lesson) -> Text:
-        """Mark, title and minutes on one line; the summary below, indented, wrapped to the screen."""
+    def _prompt(self, lesson: Lesson, current: bool = False) -> Text:
+        """Mark, title and minutes on one line; the summary below, indented, wrapped to the screen.
+
+        The highlighted lesson's line ends with ◀, so the cursor shows without colour (NO_COLOR) too.
+        """
         mark, colour = MARKS.get(self.progress.status(lesson.id), ("·", "dim"))
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{mark} ", f"bold {colour}")
         text.append(lesson.title, "bold")
         text.append(f"  {lesson.minutes} min", "dim")
+        if current:
+            text.append("  ◀", "bold")
         width = max(30, self.size.width - 6)
         for line in textwrap.wrap(lesson.summary, width):
             text.append(f"\n  {line}", "dim")
@@ -86,6 +91,15 @@ class LessonBrowser(Screen):
             + (f"\n… and {len(errors) - 5} more (python -m tutor check)" if len(errors) > 5 else "")
         )
         options.focus()
+
+    @on(OptionList.OptionHighlighted, "#lesson-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        options = event.option_list
+        for option in options.options:
+            lesson = self.catalog.get(option.id or "")
+            current = option.id == event.option.id
+            if lesson is not None and (current or "◀" in str(option.prompt)):
+                options.replace_option_prompt(option.id, self._prompt(lesson, current))
 
     def action_move(self, delta: int) -> None:
         options = self.query_one("#lesson-list", OptionList)
