@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import engine_text, open_from_browser, shown_grads
+from textual.geometry import Region
 
 from engine import Value
 from engine.trace import backward_trace
@@ -202,8 +203,9 @@ async def test_help_lists_every_key(make_app):
         await open_chain_rule(pilot, app)
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("Static").render())
-        for key in ("ctrl+q", "ctrl+p", "restart", "hint", "train"):
+        box = app.screen.query_one("Static")
+        text = "\n".join("".join(seg.text for seg in strip) for strip in box.render_lines(Region(0, 0, *box.size)))
+        for key in ("ctrl+q", "ctrl+p", "restart", "hint", "train", "inspect"):
             assert key in text.lower()
         await pilot.press("q")
         await pilot.pause()

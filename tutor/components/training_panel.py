@@ -23,11 +23,11 @@ class TrainingPanel(Vertical):
 
     def show_status(self, status: str, settings: Sequence[tuple[str, str, Any]], step: int, steps: int) -> None:
         """One line: the run's state and the settings with the keys that change them."""
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(overflow="fold")  # wraps on a narrow screen: every setting stays readable
         text.append(f"{status} {step}/{steps}", "bold")
         for key, label, value in settings:
-            text.append(f"  [{key}] ", "dim")
-            text.append(f"{label} {value}")
+            text.append("  ")
+            text.append(f"[{key}] {label} {value}")
         self.query_one("#train-status", Static).update(text)
 
     def show_history(self, history: Sequence[dict[str, float]], x_metric: str = "", log_loss: bool = False) -> None:

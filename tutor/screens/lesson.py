@@ -232,12 +232,12 @@ class LessonScreen(Screen):
             self.show()
 
     def _map_size(self) -> tuple[int, int]:
-        """The decision map's size: bigger on a big terminal, where there is room beside the curves."""
+        """The decision map's size: on a wide terminal it shares the right-hand pane with the curves."""
         cols, rows = MAP_SIZE
         width, height = self.app.size
-        if width >= 110:
-            cols = max(cols, min(80, width // 2 - 8))
-            rows = max(rows, min(40, height - 16))
+        if width >= 110:  # the right pane is 3/5 of the width: give the map about half of it
+            cols = max(cols, min(60, width * 3 // 10))
+            rows = max(rows, min(height - 16, cols * 2 // 5))
         return cols, rows
 
     # -- showing the run --

@@ -31,6 +31,7 @@ from lessons.api import BackwardSteps, ForwardSteps
 from lessons.runner import BackwardState, ForwardState
 from tutor.components.footer import KeyFooter
 from tutor.components.graph_tree import GraphTree
+from tutor.components.help_text import hanging
 from tutor.components.program_input import ProgramInput
 from tutor.playground.program import (
     FUNCTIONS,
@@ -112,7 +113,7 @@ Anything else (attributes, strings, imports, ...) is refused with its column.
 
 Press q, ? or Enter to close."""
         with VerticalScroll(id="help-box"):
-            yield Static(keys)
+            yield Static(hanging(keys))
 
 
 class PlaygroundScreen(Screen):
