@@ -153,7 +153,9 @@ async def test_exploring_a_tensor_graph_and_inspecting_its_nodes(make_app, settl
         assert app.focused is tree
         detail = str(screen.query_one("#detail").render())
         assert "L = " in detail and "grad" in detail
-        while tree.cursor_node.data is not held["x"]:  # down the tree to x, as a learner would
+        for _ in range(20):  # down the tree to x, as a learner would
+            if tree.cursor_node.data is held["x"]:
+                break
             await pilot.press("down")
         detail = str(screen.query_one("#detail").render())
         assert detail.startswith("x is a leaf") and "2×3" in detail
@@ -164,8 +166,10 @@ async def test_exploring_a_tensor_graph_and_inspecting_its_nodes(make_app, settl
         assert "shape 2×3  min -2  max 3  mean 0.25" in text
         assert "  1  -2   3\n0.5   0  -1" in text and " 2 -4  6" in text  # x.data and x.grad = 2x, as numbers
         await pilot.press("q")
-        while tree.cursor_node.data is not held["W"]:
-            await pilot.press("down")
+        for _ in range(20):  # W is above x: the logits come first
+            if tree.cursor_node.data is held["W"]:
+                break
+            await pilot.press("up")
         await pilot.press("i")
         text = str(app.screen.query_one("#inspector-text").render())
         assert "shape 27×27  min 0  max 4" in text

@@ -142,7 +142,10 @@ class GraphTree(Tree[Value]):
         else:
             text.append("  grad ", "dim")
             style = "bold" if grad_state == "final" else "dim italic"
-            text.append(describe(node.grad, brief=True), style)
+            grad = describe(node.grad, brief=True)
+            if computed and getattr(node.grad, "shape", None) == getattr(node.data, "shape", ()) and "×" in grad:
+                grad = grad.split(" ", 1)[1]  # the shape is the data's, just said: "grad mean 0.1" fits 80 columns
+            text.append(grad, style)
         return text
 
     def show_step(self, root: Value, state: Any) -> None:
