@@ -35,7 +35,17 @@ from lessons.api import (
     render,
 )
 
-__all__ = ["BackwardState", "ForwardState", "LessonRun", "QuizState", "StepState", "TrainState", "state_for"]
+__all__ = [
+    "BackwardState",
+    "ForwardState",
+    "LessonRun",
+    "NotAStep",
+    "QuizState",
+    "StepState",
+    "TrainState",
+    "failure_site",
+    "state_for",
+]
 
 
 def trace_module(graph: Any) -> ModuleType:
@@ -391,6 +401,11 @@ class TrainState(StepState):
         if on_progress is not None and not cancelled():
             on_progress()
 
+    @property
+    def paused(self) -> bool:
+        """Asked to pause (the run waits before its next step until resumed)."""
+        return not self._go.is_set()
+
     def pause(self, paused: bool) -> None:
         if paused:
             self._go.clear()
@@ -403,6 +418,52 @@ class TrainState(StepState):
 
     def finish(self) -> None:
         self.run()
+
+
+class NotAStep(TypeError):
+    """A lesson yielded something that is not a step; `line` is where the lesson file yielded it."""
+
+    def __init__(self, thing: object, source: str, line: int) -> None:
+        super().__init__(f"the lesson yielded {type(thing).__name__} {thing!r:.60}, which is not a step")
+        self.source = source
+        self.line = line
+
+
+def build_steps(lesson: Lesson) -> list[Step]:
+    """The lesson's steps, fresh; anything yielded that is not a `Step` fails, naming the line that yielded it."""
+    steps: list[Step] = []
+    made = lesson.build()
+    for thing in made:
+        if not isinstance(thing, Step):
+            frame = getattr(made, "gi_frame", None)  # a generator stopped at the yield
+            line = frame.f_lineno if frame is not None else lesson.line
+            source = frame.f_code.co_filename if frame is not None else lesson.source
+            raise NotAStep(thing, source, line)
+        steps.append(thing)
+    return steps
+
+
+def failure_site(exc: BaseException, lesson: Lesson, step: Step | None = None) -> tuple[str, int]:
+    """Where in the lesson's files a failure happened: (file, line).
+
+    The deepest frame of the traceback in the lesson's folder (its file or a helper beside it),
+    else the line that made the step, else the lesson's own line.
+    """
+    if isinstance(exc, NotAStep):
+        return exc.source, exc.line
+    import os
+    import traceback
+
+    folder = os.path.dirname(os.path.abspath(lesson.source)) if lesson.source else None
+    site = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if folder and os.path.dirname(os.path.abspath(frame.filename)) == folder:
+            site = (frame.filename, frame.lineno or 0)
+    if site is not None:
+        return site
+    if step is not None and step.line:
+        return lesson.source, step.line
+    return lesson.source, lesson.line
 
 
 def state_for(step: Step) -> StepState:
@@ -433,7 +494,7 @@ class LessonRun:
         self.restart()
 
     def restart(self) -> None:
-        self.steps: list[Step] = self.lesson.steps()
+        self.steps: list[Step] = build_steps(self.lesson)
         if not self.steps:
             raise ValueError(f"lesson {self.lesson.id!r} has no steps")
         self.states: list[StepState | None] = [None] * len(self.steps)
@@ -470,8 +531,13 @@ class LessonRun:
         if self.blocked or self.index == len(self.steps) - 1:
             return False
         self._saved[self.index] = self._snapshot()
+        try:  # entering may run the lesson's code: if it fails, stay where we were, values as they were
+            state = state_for(self.steps[self.index + 1])
+        except BaseException:
+            self._restore(self._saved[self.index])
+            raise
         self.index += 1
-        self._enter(self.index)
+        self.states[self.index] = state
         return True
 
     def previous(self) -> bool:

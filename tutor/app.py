@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from lessons.catalog import Catalog
-from lessons.runner import LessonRun
 from tutor.exercises.messages import ExerciseChecked, HintShown
+from tutor.messages import LessonFinished, OpenExercises, OpenLesson, OpenPlayground, QuizAnswered, StepReached
 from tutor.progress import DONE, Progress
+from tutor.screens import BREAKPOINTS
 from tutor.screens.browser import LessonBrowser
 from tutor.settings import remember_theme
 
@@ -32,6 +33,7 @@ class TutorApp(App[None]):
     TITLE = "Backprop Tutor"
     CSS_PATH = ["tutor.tcss", "playground.tcss", "exercises/exercises.tcss"]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
 
     def __init__(
         self,
@@ -66,7 +68,7 @@ class TutorApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
-        self.push_screen(LessonBrowser())
+        self.push_screen(LessonBrowser(self.catalog, self.progress))
         if self._open_exercises_first:
             self.action_open_exercises()
             return
@@ -94,30 +96,40 @@ class TutorApp(App[None]):
     # -- lessons --
 
     def open_lesson(self, lesson_id: str, step: int = 0) -> None:
+        """Open a lesson at a step; it builds in the background and shows an error card if its code fails."""
         from tutor.screens.lesson import LessonScreen
 
         lesson = self.catalog.get(lesson_id)
-        if lesson is None:
-            return
-        try:
-            screen = LessonScreen(lesson, start_step=step)
-        except Exception as exc:  # a lesson's own code failed: say where, keep the app running
-            self.notify(f"{lesson.source}: {type(exc).__name__}: {exc}", title="This lesson failed", severity="error")
-            return
-        self.push_screen(screen)
+        if lesson is not None:
+            self.push_screen(LessonScreen(lesson, start_step=step))
 
-    def remember(self, lesson_id: str, run: LessonRun) -> None:
+    @on(OpenLesson)
+    def _open_lesson(self, event: OpenLesson) -> None:
+        self.open_lesson(event.lesson_id, event.step)
+
+    @on(StepReached)
+    def _step_reached(self, event: StepReached) -> None:
         """Save the learner's place when it changes."""
-        if self._remembered != (lesson_id, run.index):
-            self._remembered = (lesson_id, run.index)
-            self._save(self.progress.at_step, lesson_id, run.index)
+        if self._remembered != (event.lesson_id, event.step):
+            self._remembered = (event.lesson_id, event.step)
+            self._save(self.progress.at_step, event.lesson_id, event.step)
 
-    def quiz_answered(self, lesson_id: str, step: int, tries: int, solved: bool) -> None:
-        self._save(self.progress.quiz, lesson_id, step, tries, solved)
+    @on(QuizAnswered)
+    def _quiz_answered(self, event: QuizAnswered) -> None:
+        self._save(self.progress.quiz, event.lesson_id, event.step, event.tries, event.solved)
 
-    def lesson_done(self, lesson_id: str) -> None:
-        if self.progress.status(lesson_id) != DONE:
-            self._save(self.progress.done, lesson_id)
+    @on(LessonFinished)
+    def _lesson_finished(self, event: LessonFinished) -> None:
+        if self.progress.status(event.lesson_id) != DONE:
+            self._save(self.progress.done, event.lesson_id)
+
+    @on(OpenPlayground)
+    def _open_playground(self) -> None:
+        self.action_open_playground()
+
+    @on(OpenExercises)
+    def _open_exercises(self) -> None:
+        self.action_open_exercises()
 
     def _save(self, method, *args) -> None:
         try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine.tensor import Tensor
-from lessons.api import BackwardSteps, ForwardSteps, NumberQuiz, lesson
+from lessons.api import BackwardSteps, Explore, ForwardSteps, NumberQuiz, lesson
 from lessons.runner import BackwardState, LessonRun
 from tutor.components.graph_tree import GraphTree
 from tutor.node_words import describe
+from tutor.screens.inspector import TensorInspector
 from tutor.screens.lesson import LessonScreen
 
 
@@ -120,3 +121,72 @@ async def test_log_axis_figures_redraw_without_error(make_app):
         await pilot.pause()
         figure = app.screen.query_one("#figure")
         assert figure.display and "log10" in str(figure.render())
+
+
+def explore_lesson():
+    holder = {}
+
+    @lesson(id="tensor-explore", title="Tensor explore", summary="s", minutes=2, order=999)
+    def tensor_explore():
+        x = Tensor(np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]]), label="x")
+        W = Tensor(np.arange(27 * 27, dtype=float).reshape(27, 27) % 5, label="W")
+        logits = Tensor(np.ones((2, 27)), label="e") @ W
+        logits.label = "logits"
+        L = (logits * logits).mean() + (x * x).sum()
+        L.label = "L"
+        L.backward()
+        holder.update(x=x, W=W, L=L)
+        yield Explore("Move through the graph.", graph=L)
+
+    return tensor_explore, holder
+
+
+async def test_exploring_a_tensor_graph_and_inspecting_its_nodes(make_app, settled):
+    lesson_, held = explore_lesson()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = LessonScreen(lesson_)
+        app.push_screen(screen)
+        await settled(pilot, screen)
+        tree = screen.query_one(GraphTree)
+        assert app.focused is tree
+        detail = str(screen.query_one("#detail").render())
+        assert "L = " in detail and "grad" in detail
+        for _ in range(20):  # down the tree to x, as a learner would
+            if tree.cursor_node.data is held["x"]:
+                break
+            await pilot.press("down")
+        detail = str(screen.query_one("#detail").render())
+        assert detail.startswith("x is a leaf") and "2×3" in detail
+        await pilot.press("i")
+        inspector = app.screen
+        assert isinstance(inspector, TensorInspector)
+        text = str(inspector.query_one("#inspector-text").render())
+        assert "shape 2×3  min -2  max 3  mean 0.25" in text
+        assert "  1  -2   3\n0.5   0  -1" in text and " 2 -4  6" in text  # x.data and x.grad = 2x, as numbers
+        await pilot.press("q")
+        for _ in range(20):  # W is above x: the logits come first
+            if tree.cursor_node.data is held["W"]:
+                break
+            await pilot.press("up")
+        await pilot.press("i")
+        text = str(app.screen.query_one("#inspector-text").render())
+        assert "shape 27×27  min 0  max 4" in text
+        rows = [line for line in text.splitlines() if len(line) == 27 and set(line) <= set(" .:-=+*#%@")]
+        assert len(rows) >= 27  # the whole 27×27 data as a heatmap (and the grad's rows below)
+        assert "'@' = 4" in text
+
+
+async def test_tensor_tree_lines_are_not_cut_mid_number_at_80x24(make_app, settled):
+    lesson_, held = explore_lesson()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = LessonScreen(lesson_)
+        app.push_screen(screen)
+        await settled(pilot, screen)
+        tree = screen.query_one(GraphTree)
+        label = tree._value_nodes[held["W"]].label.plain
+        assert label.endswith(describe(held["W"].grad, brief=True).split()[-1])  # ends with the grad's mean
+        assert len(label) + 12 <= tree.size.width  # room for the tree guides of its depth

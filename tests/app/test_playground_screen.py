@@ -359,3 +359,21 @@ async def test_a_pasted_program_of_several_lines_becomes_one(app: PlaygroundApp)
         assert box.value == "a = 2; b = -3; L = a * b"
         await pilot.press("enter")
         assert screen.query_one(GraphTree).root.data.data == -6
+
+
+async def test_the_palette_offers_the_playground_actions_that_apply(app: PlaygroundApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playground(app, pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert "Playground: edit the program" in titles and "Playground: help" in titles
+        assert "Playground: step backward" not in titles  # nothing to step before a program ran
+        await type_and_run(pilot, screen, PROGRAM)
+        commands = {command.title: command for command in app.get_system_commands(screen)}
+        for title in ("Playground: step backward", "Playground: step forward", "Playground: gradient check"):
+            assert title in commands
+        commands["Playground: step backward"].callback()
+        await pilot.pause()
+        assert screen.mode == "backward"
+        commands["Playground: gradient check"].callback()
+        await pilot.pause()
+        assert screen.mode == "result" and "Gradient check" in detail_text(screen)

@@ -128,3 +128,23 @@ def grid_points_in(box: tuple[float, float, float, float], cols: int, rows: int)
     return [
         (x0 + (c + 0.5) * (x1 - x0) / cols, y1 - (r + 0.5) * (y1 - y0) / rows) for r in range(rows) for c in range(cols)
     ]
+
+
+def training_picture(trainer: object, cols: int, rows: int) -> Text | None:
+    """The picture beside a training run's curves: a loss surface with its path, or a decision boundary.
+
+    None when the trainer offers neither. It calls the model (`predict`) on a grid: run it off the UI thread.
+    """
+    if trainer is None:
+        return None
+    predict = getattr(trainer, "predict", None)
+    surface = getattr(trainer, "surface", None)
+    if surface is not None and predict is not None:
+        values = predict(grid_points_in(surface, cols, rows))
+        return render_surface(values, cols, rows, surface, list(getattr(trainer, "path", [])))
+    points = getattr(trainer, "points", None)
+    if points is None or predict is None:
+        return None
+    xs, ys = points
+    centres, box = grid_points(xs, cols, rows)
+    return render_map(predict(centres), cols, rows, box, xs, ys, predict(xs))

@@ -10,6 +10,7 @@ expanded, so a 66,000-node graph opens as fast as a small one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Tree
@@ -25,6 +26,31 @@ Shown = Callable[[Value], tuple[bool, str]]
 
 def _everything_known(node: Value) -> tuple[bool, str]:
     return True, "final"
+
+
+def step_view(state: Any, root: Value) -> tuple[Value | None, Shown | None]:
+    """What the graph shows during a step-through: (the current node, which numbers are known).
+
+    Forward: only the nodes computed so far have data, and no grad is known. Backward: a visited
+    node's grad is final, a node that has received part of its grad (or the output) is partial,
+    the rest unknown; a pending prediction puts the cursor on the node that asks it. Any other
+    state (or none) shows everything.
+    """
+    from lessons.runner import BackwardState, ForwardState
+
+    if isinstance(state, ForwardState):
+        computed = {s.node for s in state.trace[: state.position]}
+        return (state.current.node if state.current else None), lambda v: (v in computed, "hidden")
+    if isinstance(state, BackwardState):
+        done = state.trace[: state.position]
+        visited = {s.node for s in done}
+        touched = visited | {c.child for s in done for c in s.contributions} | {root}
+        current = state.current.node if state.current else root
+        if state.question is not None:
+            touched |= {c.child for c in state.question[0].contributions[: state.asking]}
+            current = state.question[0].node
+        return current, lambda v: (True, "final" if v in visited else "partial" if v in touched else "hidden")
+    return None, None
 
 
 class GraphTree(Tree[Value]):
@@ -43,7 +69,6 @@ class GraphTree(Tree[Value]):
         self._value_nodes: dict[Value, TreeNode[Value]] = {}
         self.shown: Shown = _everything_known
         self.current: Value | None = None
-        self.marked: set[Value] = set()
 
     # -- building --
 
@@ -117,10 +142,18 @@ class GraphTree(Tree[Value]):
         else:
             text.append("  grad ", "dim")
             style = "bold" if grad_state == "final" else "dim italic"
-            if node in self.marked:
-                style += " underline"
-            text.append(describe(node.grad, brief=True), style)
+            grad = describe(node.grad, brief=True)
+            if computed and getattr(node.grad, "shape", None) == getattr(node.data, "shape", ()) and "×" in grad:
+                grad = grad.split(" ", 1)[1]  # the shape is the data's, just said: "grad mean 0.1" fits 80 columns
+            text.append(grad, style)
         return text
+
+    def show_step(self, root: Value, state: Any) -> None:
+        """Show `root`'s graph as `state` (a forward or backward step-through, or anything else) sees it."""
+        self.current, shown = step_view(state, root)
+        self.show_graph(root, shown)
+        if self.current is not None:
+            self.reveal(self.current)
 
     def refresh_nodes(self, nodes: Iterable[Value]) -> None:
         for node in nodes:

@@ -58,11 +58,6 @@ class ProgramInput(Input):
         self.cursor_position = len(self.value)
         self._show_position()
 
-    @property
-    def history_position(self) -> int | None:
-        """The 0-based history entry shown, or None for the draft."""
-        return self._index
-
     def _show_position(self) -> None:
         n = len(self.history)
         if not n:

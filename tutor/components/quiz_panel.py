@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+INLINE = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`|(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])")
+
+
+def inline_markdown(text: str) -> Text:
+    """A line of a lesson's Markdown as styled text: **bold**, `code` (bold) and *italic*; no markup parsed."""
+    out = Text()
+    at = 0
+    for match in INLINE.finditer(text):
+        out.append(text[at : match.start()])
+        bold, code, italic = match.groups()
+        if bold is not None:
+            out.append(bold, "bold")
+        elif code is not None:
+            out.append(code, "bold")
+        else:
+            out.append(italic, "italic")
+        at = match.end()
+    out.append(text[at:])
+    return out
 
 
 class QuizPanel(Vertical):
@@ -61,8 +83,9 @@ class QuizPanel(Vertical):
         self.show_feedback(feedback)
 
     def show_feedback(self, text: str) -> None:
+        """The verdict on the last answer; the lesson's Markdown in it (`**explodes**`, backticks) is rendered."""
         feedback = self.query_one("#quiz-feedback", Static)
-        feedback.update(text)
+        feedback.update(inline_markdown(text))
         feedback.display = bool(text)
 
     @on(Input.Submitted, "#quiz-number")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
@@ -11,14 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from lessons.api import Lesson
-from tutor.progress import DONE, IN_PROGRESS
-
-if TYPE_CHECKING:
-    from tutor.app import TutorApp
+from lessons.catalog import Catalog
+from tutor.components.footer import KeyFooter
+from tutor.messages import OpenExercises, OpenLesson, OpenPlayground
+from tutor.progress import DONE, IN_PROGRESS, Progress
 
 MARKS = {DONE: ("✓", "green"), IN_PROGRESS: ("…", "yellow")}
 
@@ -28,21 +27,22 @@ class LessonBrowser(Screen):
         Binding("j", "move(1)", "Down", show=False),
         Binding("k", "move(-1)", "Up", show=False),
         Binding("enter", "open", "Open", show=False),
-        Binding("g", "app.open_playground", "Playground"),
-        Binding("x", "app.open_exercises", "Exercises"),
+        Binding("g", "playground", "Playground"),
+        Binding("x", "exercises", "Exercises"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
     ]
 
-    @property
-    def tutor(self) -> TutorApp:
-        return self.app  # type: ignore[return-value]
+    def __init__(self, catalog: Catalog, progress: Progress) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.progress = progress
 
     def compose(self) -> ComposeResult:
-        yield Static(" Backprop Tutor: pick a lesson (↑/↓ or j/k, Enter opens) · g playground", id="browser-title")
+        yield Static(" Backprop Tutor · pick a lesson: ↑/↓ j/k, Enter", id="browser-title")
         yield OptionList(id="lesson-list")
         yield Static("", id="lesson-errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_list()
@@ -50,13 +50,18 @@ class LessonBrowser(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_list()
 
-    def _prompt(self, lesson: Lesson) -> Text:
-        """Mark, title and minutes on one line; the summary below, indented, wrapped to the screen."""
-        mark, colour = MARKS.get(self.tutor.progress.status(lesson.id), ("·", "dim"))
+    def _prompt(self, lesson: Lesson, current: bool = False) -> Text:
+        """Mark, title and minutes on one line; the summary below, indented, wrapped to the screen.
+
+        The highlighted lesson's line ends with ◀, so the cursor shows without colour (NO_COLOR) too.
+        """
+        mark, colour = MARKS.get(self.progress.status(lesson.id), ("·", "dim"))
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{mark} ", f"bold {colour}")
         text.append(lesson.title, "bold")
         text.append(f"  {lesson.minutes} min", "dim")
+        if current:
+            text.append("  ◀", "bold")
         width = max(30, self.size.width - 6)
         for line in textwrap.wrap(lesson.summary, width):
             text.append(f"\n  {line}", "dim")
@@ -71,15 +76,15 @@ class LessonBrowser(Screen):
         options.clear_options()
         entries: list[Option | None] = []
         track = None
-        for lesson in self.tutor.catalog.lessons:
+        for lesson in self.catalog.lessons:
             if lesson.track != track and track is not None:
                 entries.append(None)  # a separator line between tracks
             track = lesson.track
             entries.append(Option(self._prompt(lesson), id=lesson.id))
         options.add_options(entries)
-        if self.tutor.catalog.lessons:
+        if self.catalog.lessons:
             options.highlighted = highlighted if highlighted is not None else 0
-        errors = self.tutor.catalog.errors
+        errors = self.catalog.errors
         panel = self.query_one("#lesson-errors", Static)
         panel.display = bool(errors)
         panel.update(
@@ -88,6 +93,15 @@ class LessonBrowser(Screen):
         )
         options.focus()
 
+    @on(OptionList.OptionHighlighted, "#lesson-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        options = event.option_list
+        for option in options.options:
+            lesson = self.catalog.get(option.id or "")
+            current = option.id == event.option.id
+            if lesson is not None and option.id and (current or "◀" in str(option.prompt)):
+                options.replace_option_prompt(option.id, self._prompt(lesson, current))
+
     def action_move(self, delta: int) -> None:
         options = self.query_one("#lesson-list", OptionList)
         options.action_cursor_down() if delta > 0 else options.action_cursor_up()
@@ -95,7 +109,7 @@ class LessonBrowser(Screen):
     def action_open(self) -> None:
         options = self.query_one("#lesson-list", OptionList)
         if options.highlighted is not None:
-            self.tutor.open_lesson(options.get_option_at_index(options.highlighted).id or "")
+            self.post_message(OpenLesson(options.get_option_at_index(options.highlighted).id or ""))
 
     def action_help(self) -> None:
         from tutor.screens.help import HelpScreen
@@ -104,4 +118,10 @@ class LessonBrowser(Screen):
 
     @on(OptionList.OptionSelected, "#lesson-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.tutor.open_lesson(event.option.id or "")
+        self.post_message(OpenLesson(event.option.id or ""))
+
+    def action_playground(self) -> None:
+        self.post_message(OpenPlayground())
+
+    def action_exercises(self) -> None:
+        self.post_message(OpenExercises())

@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tutor.components.help_text import hanging
+
 KEYS = """\
 [b]Keys[/b]
 
@@ -25,6 +27,7 @@ KEYS = """\
   t             train, pause, resume       s   stop training
   1 2 3 4       change a training setting (then t to train again)
   v             read the engine's source, at the operation on screen
+  i             inspect a tensor node: its data and grad in full
   r             restart the lesson
   Tab           move between the graph and the answer box
   q             back to the lessons
@@ -54,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(KEYS)
+            yield Static(hanging(KEYS))
 
     def action_close(self) -> None:
         self.dismiss()

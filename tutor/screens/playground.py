@@ -21,14 +21,17 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from engine.explain import fmt, node_names
 from engine.value import Value
 from lessons.api import BackwardSteps, ForwardSteps
 from lessons.runner import BackwardState, ForwardState
+from tutor.components.footer import KeyFooter
 from tutor.components.graph_tree import GraphTree
+from tutor.components.help_text import hanging
 from tutor.components.program_input import ProgramInput
 from tutor.playground.program import (
     FUNCTIONS,
@@ -39,6 +42,7 @@ from tutor.playground.program import (
     gradient_check,
     parse,
 )
+from tutor.screens import BREAKPOINTS
 from tutor.screens.help import HelpScreen
 from tutor.step_text import backward_lines, forward_lines
 
@@ -109,11 +113,16 @@ Anything else (attributes, strings, imports, ...) is refused with its column.
 
 Press q, ? or Enter to close."""
         with VerticalScroll(id="help-box"):
-            yield Static(keys)
+            yield Static(hanging(keys))
 
 
 class PlaygroundScreen(Screen):
     """Type a program, run it, step through its forward and backward pass, check its grads."""
+
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
+
+    mode: reactive[Mode] = reactive("result", bindings=True, always_update=True)
+    """What the graph shows: the result and gradient check, or a forward or backward step-through."""
 
     AUTO_FOCUS = "#program"
     BINDINGS = [
@@ -135,9 +144,9 @@ class PlaygroundScreen(Screen):
         """`history` is kept by the caller across visits; `text` is put in the box (default: the last program)."""
         super().__init__()
         self.history: list[str] = history if history is not None else []
-        self._initial = text if text is not None else (self.history[-1] if self.history else EXAMPLE)
+        # the example is only a placeholder, so the first key starts the learner's own program
+        self._initial = text if text is not None else (self.history[-1] if self.history else "")
         self.last: Run | None = None  # the program on screen
-        self.mode: Mode = "result"
         self.error: ProgramError | None = None  # the last refusal, if the last Enter was refused
 
     def compose(self) -> ComposeResult:
@@ -151,16 +160,13 @@ class PlaygroundScreen(Screen):
             with Vertical(id="playground-side"):
                 yield Static("", id="detail")
                 yield Static(ALLOWED, id="playground-allowed")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tree = self.query_one(GraphTree)
         tree.border_title = "graph"
-        self._status(Text("Press Enter to run the program above, or type your own."))
+        self._status(Text("Press Enter to run the example above, or type your own."))
         self._show_detail()
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width >= 110, "-wide")
 
     # -- running --
 
@@ -173,9 +179,9 @@ class PlaygroundScreen(Screen):
         """Parse, build and backprop `text`; show it, or show why not and keep the last graph."""
         box = self.query_one(ProgramInput)
         text = text.strip()
-        if not text:
-            self._status(Text(f"Type a program first, e.g.  {EXAMPLE}"))
-            return False
+        if not text:  # Enter on the empty box runs the example shown in it
+            text = EXAMPLE
+            box.value = text
         box.remember(text)
         try:
             program = parse(text)
@@ -190,11 +196,11 @@ class PlaygroundScreen(Screen):
         except Exception as exc:  # a bug, not the learner's fault: say so and keep going
             self._refused("unexpected error", ProgramError(f"{type(exc).__name__}: {exc}"))
             return False
-        self.last, self.mode, self.error = run, "result", None
+        self.last, self.error = run, None
         self._status(self._ran_line(run), "-ok")
         tree = self.query_one(GraphTree)
         tree.border_title = Text("graph of: " + text)  # Text: a comment may hold [markup]
-        self.show()
+        self.mode = "result"  # shows it: see watch_mode
         tree.move_cursor(tree.root)
         tree.focus()
         return True
@@ -246,25 +252,12 @@ class PlaygroundScreen(Screen):
         if run is None:
             self._show_detail()
             return
-        root = run.root
-        tree.current = None
-        shown = None
-        if self.mode == "forward":
-            state = run.forward
-            computed = {s.node for s in state.trace[: state.position]}
-            tree.current = state.current.node if state.current else None
-            shown = lambda v: (v in computed, "hidden")  # noqa: E731
-        elif self.mode == "backward":
-            state = run.backward
-            visited = {s.node for s in state.trace[: state.position]}
-            touched = visited | {c.child for s in state.trace[: state.position] for c in s.contributions}
-            tree.current = state.current.node if state.current else root
-            shown = lambda v: (True, "final" if v in visited else "partial" if v in touched or v is root else "hidden")  # noqa: E731
-        tree.show_graph(root, shown)
-        if tree.current is not None:
-            tree.reveal(tree.current)
+        tree.show_step(run.root, self._state())
         self._show_detail()
-        self.refresh_bindings()
+
+    def watch_mode(self) -> None:
+        if self.is_mounted:
+            self.show()
 
     def _show_detail(self) -> None:
         detail = self.query_one("#detail", Static)
@@ -352,7 +345,6 @@ class PlaygroundScreen(Screen):
         while self.last.backward.retreat():
             pass
         self.mode = "backward"
-        self.show()
 
     def action_forward(self) -> None:
         if self.last is None:
@@ -360,7 +352,6 @@ class PlaygroundScreen(Screen):
         self.last.backward.finish()
         self.last.forward.position = 0
         self.mode = "forward"
-        self.show()
 
     def action_restart_steps(self) -> None:
         if self.mode == "backward":
@@ -394,7 +385,6 @@ class PlaygroundScreen(Screen):
             return
         self.last.backward.finish()
         self.mode = "result"
-        self.show()
 
     def action_edit(self) -> None:
         self.query_one(ProgramInput).focus()

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine import value as value_module
 from engine.value import OPS, Value
+from tutor.components.footer import KeyFooter
 
 
 def method_for(op: str) -> str | None:
@@ -53,7 +54,7 @@ class SourceScreen(ModalScreen[None]):
         yield Static(f" {title}  ·  ↑/↓ scroll, q closes", id="source-title")
         with VerticalScroll(id="source-body"):
             yield Static(self._syntax(), id="source-code")
-        yield Footer()
+        yield KeyFooter()
 
     def _syntax(self) -> Syntax:
         method = set(lines_of(self.op))
@@ -61,7 +62,7 @@ class SourceScreen(ModalScreen[None]):
             inspect.getsource(value_module),
             "python",
             line_numbers=True,
-            theme="ansi_dark",
+            theme="ansi_dark" if self.app.current_theme.dark else "ansi_light",  # the terminal's own colours
             word_wrap=True,
             highlight_lines=method,
         )
