@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rich.console import RenderableType
 from textual_plotext import PlotextPlot
 
 MARKERS = ("braille", "x", "o", "+", "*", "#")  # series told apart by shape, not colour alone (NO_COLOR)
@@ -56,7 +55,7 @@ class TutorPlot(PlotextPlot):
         draw()
         self._drawn = ((self.size, self.app.theme), super().render()) if self.size.area else None
 
-    def render(self) -> RenderableType:
+    def render(self) -> Any:  # what PlotextPlot.render gives (a Rich renderable or a Textual visual)
         """Plotext builds the whole chart on every render: build it only when the data, theme or size changed."""
         key = (self.size, self.app.theme)
         if self._drawn is None or self._drawn[0] != key:
