@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tutor.classroom.ssh_server import Auth, ClassroomServer, ServerConfig
 
-BROWSER_TITLE = "Backprop Tutor: pick a lesson"
+BROWSER_TITLE = "Backprop Tutor · pick a lesson"
 
 HAPROXY_CONFIG = """\
 global

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncssh
 import pyte
 
-BROWSER_TITLE = "Backprop Tutor: pick a lesson"
+BROWSER_TITLE = "Backprop Tutor · pick a lesson"
 LESSON_TITLE = "step 1/"
 
 
