@@ -47,7 +47,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 
 from tutor.classroom.child import FIRST_FRAME_FD
@@ -390,8 +390,50 @@ def _preload() -> None:
         cell_len("\u4e00")  # loads rich's table of character widths
     with contextlib.suppress(Exception):  # the tutor reports broken lessons itself, in the child
         load_catalog([])
+    _share_parsed_css()
+    with contextlib.suppress(Exception):  # a warm-up only: the children report any problem themselves
+        _draw_first_screen_once()
     gc.collect()
     gc.freeze()  # what is imported now stays put: refcounts and collections do not touch these pages
+
+
+def _share_parsed_css() -> None:
+    """Keep what Textual parses from CSS for the whole process, so children find it parsed by the zygote.
+
+    Textual caches parsed CSS per stylesheet, and every app (every child) builds its own stylesheets;
+    the rules depend only on the CSS, where it comes from and the theme's variables.
+    """
+    from textual.css.stylesheet import Stylesheet
+
+    parse_rules = Stylesheet._parse_rules
+    parsed: dict[tuple, list] = {}
+
+    @wraps(parse_rules)
+    def shared_parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):  # type: ignore[no-untyped-def]
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(self._variables.items()))
+        if key not in parsed:
+            parsed[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return parsed[key]
+
+    Stylesheet._parse_rules = shared_parse_rules  # type: ignore[method-assign]
+
+
+def _draw_first_screen_once() -> None:
+    """Start the tutor headless and draw the lesson browser once: its CSS is parsed and its caches filled."""
+    import asyncio
+    import tempfile
+
+    from lessons.catalog import load_catalog
+    from tutor.app import TutorApp
+    from tutor.progress import Progress
+
+    async def draw(folder: Path) -> None:
+        app = TutorApp(load_catalog([]), Progress.load(folder))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(draw(Path(folder)))
 
 
 def _run_child(request: dict, fds: list[int], sock: socket.socket, gate: _Gate, turn: _Turn) -> None:
