@@ -6,7 +6,9 @@ import os
 import select
 import selectors
 
+from tutor.classroom.child import FIRST_FRAME_FD
 from tutor.classroom.zygote import _Gate, _Turn
+from tutor.screens.browser import LessonBrowser
 
 
 def has_go(turn: _Turn) -> bool:
@@ -57,3 +59,17 @@ def test_a_child_that_hangs_before_drawing_holds_its_slot_only_until_the_timeout
         assert has_go(stuck) and not has_go(next_in_line)
         gate.expire()
         assert has_go(next_in_line)
+
+
+async def test_the_tutor_tells_the_zygote_once_its_first_screen_is_drawn(make_app, monkeypatch):
+    drawn_r, drawn_w = os.pipe()
+    os.set_blocking(drawn_r, False)  # a frame never reported fails here instead of hanging
+    monkeypatch.setenv(FIRST_FRAME_FD, str(drawn_w))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LessonBrowser)
+        assert os.read(drawn_r, 16) == b"drawn"
+        assert os.read(drawn_r, 16) == b""  # said once, and the pipe closed: the zygote frees the slot
+    assert FIRST_FRAME_FD not in os.environ  # not passed on to learner code the tutor starts
+    os.close(drawn_r)

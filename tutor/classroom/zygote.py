@@ -409,7 +409,7 @@ def _share_parsed_css() -> None:
     parsed: dict[tuple, list] = {}
 
     @wraps(parse_rules)
-    def shared_parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):  # type: ignore[no-untyped-def]
+    def shared_parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
         key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(self._variables.items()))
         if key not in parsed:
             parsed[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
