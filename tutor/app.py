@@ -67,6 +67,9 @@ class TutorApp(App[None]):
                 self.notify(problem, severity="warning")
 
     def on_mount(self) -> None:
+        from tutor.classroom.child import report_first_frame
+
+        self.call_after_refresh(report_first_frame)  # a classroom's zygote starts the next student then
         self.theme = self._theme_name
         self.push_screen(LessonBrowser(self.catalog, self.progress))
         if self._open_exercises_first:

@@ -12,8 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sys
 import termios
+
+FIRST_FRAME_FD = "TUTOR_FIRST_FRAME_FD"  # set by the zygote: the pipe it waits on before starting the next tutor
+
+
+def report_first_frame() -> None:
+    """Tell the zygote (if it started us) that the first screen is drawn: the next student may start."""
+    fd = os.environ.pop(FIRST_FRAME_FD, None)
+    if fd is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        os.write(int(fd), b"drawn")
+        os.close(int(fd))
 
 
 def main(argv: list[str] | None = None) -> int:

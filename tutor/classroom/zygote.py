@@ -13,6 +13,13 @@ bookkeeping from writing to them), so a session costs a fraction of the memory.
     child.pid; await child.wait()               # like an asyncio subprocess
     await zygote.close()
 
+Forty children drawing their first screen at once would share the CPU fairly and all
+finish late, so the zygote forks each at once but lets at most one per CPU start at a
+time, first come first served: a child waits for its "go" and, once the app has drawn
+its first frame, says so on a pipe it inherited (`TUTOR_FIRST_FRAME_FD`, see
+`tutor.classroom.child.report_first_frame`). A child that exits frees its place too,
+and one that hangs holds it for 30 s at most.
+
 No process is left behind: the zygote dies with the server (PR_SET_PDEATHSIG) or
 when its socket closes, each child gets SIGHUP when the zygote dies, and the
 zygote, their parent, reaps them and reports every exit over the socket. A child
@@ -28,17 +35,22 @@ whenever a child ends (S as `returncode`: negative for a signal).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import ctypes
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
+
+from tutor.classroom.child import FIRST_FRAME_FD
 
 __all__ = ["Zygote", "ZygoteChild", "ZygoteProcess", "clean_environment", "set_parent_death_signal"]
 
@@ -337,9 +349,29 @@ class Zygote:
 # -- the zygote's side --
 
 
+_FIRST_SCREENS_MODULES = (
+    "textual_plotext",
+    "tutor.screens.lesson",
+    "textual.widgets._markdown",
+    "textual.widgets.tree",
+    "textual.highlight",
+    "textual.scrollbar",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "markdown_it",
+    "linkify_it",
+    "mdurl",
+    "rich.ansi",
+    "rich._emoji_codes",
+    "concurrent.futures.thread",
+)
+
+
 def _preload() -> None:
     """Import what every session needs, so children start with it in shared memory."""
     import gc
+    import importlib
 
     import numpy  # noqa: F401  (the lessons' tensors and plots need it on their first screen)
     import textual.app
@@ -349,22 +381,69 @@ def _preload() -> None:
     import tutor.cli  # noqa: F401
     from lessons.catalog import load_catalog
 
-    with contextlib.suppress(ImportError):
-        import textual_plotext  # noqa: F401
+    for name in _FIRST_SCREENS_MODULES:  # what the browser and a lesson's first step would import in each child
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        from rich.cells import cell_len
+
+        cell_len("\u4e00")  # loads rich's table of character widths
     with contextlib.suppress(Exception):  # the tutor reports broken lessons itself, in the child
         load_catalog([])
+    _share_parsed_css()
+    with contextlib.suppress(Exception):  # a warm-up only: the children report any problem themselves
+        _draw_first_screen_once()
     gc.collect()
     gc.freeze()  # what is imported now stays put: refcounts and collections do not touch these pages
 
 
-def _run_child(request: dict, fds: list[int], sock: socket.socket, wakeup: int) -> None:
+def _share_parsed_css() -> None:
+    """Keep what Textual parses from CSS for the whole process, so children find it parsed by the zygote.
+
+    Textual caches parsed CSS per stylesheet, and every app (every child) builds its own stylesheets;
+    the rules depend only on the CSS, where it comes from and the theme's variables.
+    """
+    from textual.css.stylesheet import Stylesheet
+
+    parse_rules = Stylesheet._parse_rules
+    parsed: dict[tuple, list] = {}
+
+    @wraps(parse_rules)
+    def shared_parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(self._variables.items()))
+        if key not in parsed:
+            parsed[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return parsed[key]
+
+    Stylesheet._parse_rules = shared_parse_rules  # type: ignore[method-assign]
+
+
+def _draw_first_screen_once() -> None:
+    """Start the tutor headless and draw the lesson browser once: its CSS is parsed and its caches filled."""
+    import asyncio
+    import tempfile
+
+    from lessons.catalog import load_catalog
+    from tutor.app import TutorApp
+    from tutor.progress import Progress
+
+    async def draw(folder: Path) -> None:
+        app = TutorApp(load_catalog([]), Progress.load(folder))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(draw(Path(folder)))
+
+
+def _run_child(request: dict, fds: list[int], sock: socket.socket, gate: _Gate, turn: _Turn) -> None:
     """In the forked child: become the session's own process and run the tutor. Never returns."""
     status = 1
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sock.close()
-        os.close(wakeup)
+        gate.close_all()  # the zygote's pipes, and other children's: only this child's own end stays open
         set_parent_death_signal(signal.SIGHUP)
         if os.getppid() == 1:  # the zygote died before prctl: do not outlive it
             os._exit(1)
@@ -378,6 +457,8 @@ def _run_child(request: dict, fds: list[int], sock: socket.socket, wakeup: int) 
             os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        os.environ[FIRST_FRAME_FD] = str(turn.drawn_w)
+        turn.wait_for_go()  # admission: at most `gate.slots` tutors draw their first screen at a time
         import importlib
         import random
 
@@ -411,10 +492,94 @@ def _status(wait_status: int) -> int:
     return -os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)
 
 
-def serve(sock: socket.socket) -> int:
-    """The zygote's loop: fork a child per request, report every exit, end when the server goes."""
-    import selectors
+class _Turn:
+    """One child's place in the queue to start: a pipe for its go, a pipe for its "first frame drawn"."""
 
+    def __init__(self) -> None:
+        self.go_r, self.go_w = os.pipe()
+        self.drawn_r, self.drawn_w = os.pipe()
+        self.pid = 0
+        self.deadline = 0.0
+
+    def wait_for_go(self) -> None:
+        """In the child: block until the zygote says go (or is gone: then PDEATHSIG ends us anyway)."""
+        with contextlib.suppress(OSError):
+            os.read(self.go_r, 1)
+        os.close(self.go_r)
+
+    def forked(self, pid: int) -> None:
+        """In the zygote, after the fork: keep our ends only."""
+        self.pid = pid
+        os.close(self.go_r)
+        os.close(self.drawn_w)
+
+
+class _Gate:
+    """First come, first served: at most `slots` children starting (forked, first screen not yet drawn) at once.
+
+    A child leaves the starting set when it writes to its pipe after its first frame, when it exits (the pipe
+    closes), or after `timeout` seconds as a safety net for one that hangs before drawing.
+    """
+
+    def __init__(self, selector: selectors.BaseSelector, slots: int, timeout: float = 30.0) -> None:
+        self.selector = selector
+        self.slots = slots
+        self.timeout = timeout
+        self.waiting: collections.deque[_Turn] = collections.deque()
+        self.starting: dict[int, _Turn] = {}  # by the drawn pipe's fd
+        self.queued: dict[int, _Turn] = {}  # by the drawn pipe's fd, still waiting for their go
+
+    def add(self, turn: _Turn) -> None:
+        self.selector.register(turn.drawn_r, selectors.EVENT_READ, turn)
+        self.queued[turn.drawn_r] = turn
+        self.waiting.append(turn)
+        self._admit()
+
+    def heard(self, turn: _Turn) -> None:
+        """The child drew its first frame, or exited: its slot (or its place in the queue) is free."""
+        self._forget(turn)
+        self._admit()
+
+    def expire(self) -> float | None:
+        """Release the slots of children past their deadline; seconds until the next deadline (None: none)."""
+        now = time.monotonic()
+        for turn in [t for t in self.starting.values() if t.deadline <= now]:
+            self._forget(turn)
+        self._admit()
+        if not self.starting:
+            return None
+        return max(0.0, min(turn.deadline for turn in self.starting.values()) - now)
+
+    def close_all(self) -> None:
+        for turn in [*self.starting.values(), *self.queued.values()]:
+            with contextlib.suppress(OSError):
+                os.close(turn.drawn_r)
+            if turn.go_w >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(turn.go_w)
+
+    def _forget(self, turn: _Turn) -> None:
+        self.selector.unregister(turn.drawn_r)
+        self.starting.pop(turn.drawn_r, None)
+        if self.queued.pop(turn.drawn_r, None) is not None:
+            self.waiting.remove(turn)
+            os.close(turn.go_w)
+        os.close(turn.drawn_r)
+
+    def _admit(self) -> None:
+        while self.waiting and len(self.starting) < self.slots:
+            turn = self.waiting.popleft()
+            del self.queued[turn.drawn_r]
+            with contextlib.suppress(OSError):
+                os.write(turn.go_w, b"g")
+            os.close(turn.go_w)
+            turn.go_w = -1
+            turn.deadline = time.monotonic() + self.timeout
+            self.starting[turn.drawn_r] = turn
+
+
+def serve(sock: socket.socket) -> int:
+    """The zygote's loop: fork a child per request, start them a few at a time, report every exit."""
     set_parent_death_signal(signal.SIGKILL)  # the server died: nothing here is worth saving
     if os.getppid() == 1:
         return 1
@@ -429,10 +594,13 @@ def serve(sock: socket.socket) -> int:
     selector = selectors.DefaultSelector()
     selector.register(sock, selectors.EVENT_READ)
     selector.register(wakeup_r, selectors.EVENT_READ)
+    gate = _Gate(selector, slots=len(os.sched_getaffinity(0)))
     try:
         while True:
-            for key, _ in selector.select():
-                if key.fileobj is sock:
+            for key, _ in selector.select(gate.expire()):
+                if isinstance(key.data, _Turn):
+                    gate.heard(key.data)
+                elif key.fileobj is sock:
                     try:
                         data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 8)
                     except InterruptedError:
@@ -440,19 +608,25 @@ def serve(sock: socket.socket) -> int:
                     if not data:
                         return 0
                     request = json.loads(data)
+                    turn = _Turn()
                     try:
                         pid = os.fork()
                     except OSError as exc:
-                        for fd in fds:
+                        for fd in [*fds, turn.go_r, turn.go_w, turn.drawn_r, turn.drawn_w]:
                             os.close(fd)
                         sock.send(json.dumps({"error": f"cannot fork: {exc.strerror}"}).encode())
                         continue
                     if pid == 0:
                         selector.close()
                         os.close(wakeup_w)
-                        _run_child(request, fds, sock, wakeup_r)
+                        os.close(wakeup_r)
+                        os.close(turn.go_w)
+                        os.close(turn.drawn_r)
+                        _run_child(request, fds, sock, gate, turn)
                     for fd in fds:
                         os.close(fd)
+                    turn.forked(pid)
+                    gate.add(turn)
                     children.add(pid)
                     sock.send(json.dumps({"pid": pid}).encode())
                 else:
