@@ -5,7 +5,8 @@ bindings may have changed (every focus change), which costs the UI thread tens
 of milliseconds on each step of a lesson, and at 60 columns it cuts keys off
 mid-word ("r Restar"). This is one line of text, redrawn only when the keys
 change: each key with its description, then, if that is too wide, tighter,
-with first words only, then the keys alone.
+with first words only, then the keys alone. Where there is room, the command
+palette's key sits at the right edge, as in Textual's own footer.
 """
 
 from __future__ import annotations
@@ -74,5 +75,15 @@ class KeyFooter(Static):
                 text.append(f"{pad}{key}{pad}", "bold reverse")
                 text.append(f" {description}{pad} " if description else " ")
             if text.cell_len <= width:
-                return text
+                return self._with_palette(text, width)
         return text
+
+    def _with_palette(self, text: Text, width: int) -> Text:
+        """The keys, and `^p palette` at the right edge when it fits beside them."""
+        if not self.app.ENABLE_COMMAND_PALETTE:
+            return text
+        hint = Text.assemble((" ^p ", "bold reverse"), " palette ")
+        room = width - text.cell_len - hint.cell_len
+        if room < 2:
+            return text
+        return Text.assemble(text, " " * room, hint, no_wrap=True)
