@@ -92,19 +92,21 @@ class GraphTree(Tree[Value]):
         self._value_nodes[root] = self.root
         self.root.set_label(self._label(root))
         self.root.allow_expand = bool(root._prev)
-        self._open(self.root, self.OPEN_DEPTH, [self.OPEN_LIMIT])
+        self._open(self.root, self.OPEN_DEPTH, self.OPEN_LIMIT)
 
-    def _open(self, tree_node: TreeNode[Value], depth: int, budget: list[int]) -> None:
-        """Expand `tree_node` and, breadth-first, its home children down to `depth` levels."""
+    def _open(self, tree_node: TreeNode[Value], depth: int, limit: int) -> None:
+        """Expand `tree_node` and, breadth-first, its home children down to `depth` levels,
+        until about `limit` nodes are shown."""
+        shown = 0
         level = [tree_node]
         for _ in range(depth):
             below = []
             for t in level:
-                if budget[0] <= 0:
+                if shown >= limit:
                     return
                 self._add_children(t)
                 t.expand()
-                budget[0] -= len(t.children)
+                shown += len(t.children)
                 below += [c for c in t.children if c.allow_expand]
             level = below
 
