@@ -8,6 +8,8 @@ from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -34,8 +36,46 @@ def lines_of(op: str) -> range:
     return range(first, first + len(source))
 
 
+class SourceBody(VerticalScroll):
+    """The scrolled source, whose first layout is already scrolled to a line: no frame shows the top, then jumps.
+
+    Long lines wrap, so the row of a line depends on the width, known only when the body is laid out; the scroll
+    offset is set right there, before the compositor places the code and paints the first frame.
+    """
+
+    def __init__(self, syntax: Syntax, line: int | None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.syntax = syntax
+        self.line = line  # the file's line to open at; None once scrolled there
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.syntax, id="source-code")
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        arrangement = super().arrange(size, optimal)
+        if self.line is not None and size.width > 0:
+            row = self.row_of(self.line, size.width)
+            self.line = None
+            if row is not None:
+                top = max(0, min(row - 1, len(self._rows) - size.height))
+                self.set_reactive(VerticalScroll.scroll_y, float(top))
+                self.set_reactive(VerticalScroll.scroll_target_y, float(top))
+                self.vertical_scrollbar.position = top
+        return arrangement
+
+    def row_of(self, line: int, width: int) -> int | None:
+        """The rendered row, at `width`, where the file's `line` starts (its number begins the row)."""
+        console = self.app.console
+        self._rows = console.render_lines(self.syntax, console.options.update_width(width))
+        wanted = f"{line} "
+        for row, segments in enumerate(self._rows):
+            if "".join(segment.text for segment in segments).lstrip(" ❱").startswith(wanted):
+                return row
+        return None
+
+
 class SourceScreen(ModalScreen[None]):
-    """engine/value.py with line numbers, scrolled to the operation asked for."""
+    """engine/value.py with line numbers, opened at the operation asked for."""
 
     BINDINGS = [
         Binding("q,v,escape", "close", "Close"),
@@ -52,36 +92,22 @@ class SourceScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = "engine/value.py" + (f"  ·  the {self.op!r} operation" if self.op else "")
         yield Static(f" {title}  ·  ↑/↓ scroll, q closes", id="source-title")
-        with VerticalScroll(id="source-body"):
-            yield Static(self._syntax(), id="source-code")
+        method = lines_of(self.op)
+        yield SourceBody(self._syntax(), method[0] if method else None, id="source-body")
         yield KeyFooter()
 
     def _syntax(self) -> Syntax:
-        method = set(lines_of(self.op))
         return Syntax(
             inspect.getsource(value_module),
             "python",
             line_numbers=True,
             theme="ansi_dark" if self.app.current_theme.dark else "ansi_light",  # the terminal's own colours
             word_wrap=True,
-            highlight_lines=method,
+            highlight_lines=set(lines_of(self.op)),
         )
 
     def on_mount(self) -> None:
         self.query_one("#source-body", VerticalScroll).focus()
-        if lines_of(self.op):
-            self.call_after_refresh(self._scroll_to_method)
-
-    def _scroll_to_method(self) -> None:
-        """Scroll so the method's first line is near the top (long lines wrap, so count rendered rows)."""
-        body = self.query_one("#source-body", VerticalScroll)
-        console = self.app.console
-        lines = console.render_lines(self._syntax(), console.options.update_width(body.scrollable_content_region.width))
-        wanted = f"{lines_of(self.op)[0]} "
-        for row, segments in enumerate(lines):
-            if "".join(segment.text for segment in segments).lstrip(" ❱").startswith(wanted):
-                body.scroll_to(0, max(0, row - 1), animate=False)
-                return
 
     def action_scroll(self, lines: int) -> None:
         body = self.query_one("#source-body", VerticalScroll)
