@@ -54,24 +54,17 @@ class SourceBody(VerticalScroll):
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         arrangement = super().arrange(size, optimal)
         if self.line is not None and size.width > 0:
-            row = self.row_of(self.line, size.width)
-            self.line = None
-            if row is not None:
-                top = max(0, min(row - 1, len(self._rows) - size.height))
-                self.set_reactive(VerticalScroll.scroll_y, float(top))
-                self.set_reactive(VerticalScroll.scroll_target_y, float(top))
-                self.vertical_scrollbar.position = top
+            console = self.app.console
+            rows = console.render_lines(self.syntax, console.options.update_width(size.width))
+            wanted, self.line = f"{self.line} ", None
+            for row, segments in enumerate(rows):
+                if "".join(segment.text for segment in segments).lstrip(" ❱").startswith(wanted):
+                    top = max(0, min(row - 1, len(rows) - size.height))  # one line of context above
+                    self.set_reactive(VerticalScroll.scroll_y, float(top))
+                    self.set_reactive(VerticalScroll.scroll_target_y, float(top))
+                    self.vertical_scrollbar.position = top
+                    break
         return arrangement
-
-    def row_of(self, line: int, width: int) -> int | None:
-        """The rendered row, at `width`, where the file's `line` starts (its number begins the row)."""
-        console = self.app.console
-        self._rows = console.render_lines(self.syntax, console.options.update_width(width))
-        wanted = f"{line} "
-        for row, segments in enumerate(self._rows):
-            if "".join(segment.text for segment in segments).lstrip(" ❱").startswith(wanted):
-                return row
-        return None
 
 
 class SourceScreen(ModalScreen[None]):
