@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +38,24 @@ def lines_of(op: str) -> range:
     return range(first, first + len(source))
 
 
+class RenderedOnce:
+    """A renderable rendered once per width: measuring, scrolling to a line and painting share the lines."""
+
+    def __init__(self, renderable: Syntax) -> None:
+        self.renderable = renderable
+        self._lines: dict[int, list[list[Segment]]] = {}
+
+    def lines(self, console: Console, width: int) -> list[list[Segment]]:
+        if width not in self._lines:
+            self._lines[width] = console.render_lines(self.renderable, console.options.update_width(width), pad=False)
+        return self._lines[width]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(console, options.max_width):
+            yield from line
+            yield Segment.line()
+
+
 class SourceBody(VerticalScroll):
     """The scrolled source, whose first layout is already scrolled to a line: no frame shows the top, then jumps.
 
@@ -45,7 +65,7 @@ class SourceBody(VerticalScroll):
 
     def __init__(self, syntax: Syntax, line: int | None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.syntax = syntax
+        self.syntax = RenderedOnce(syntax)  # Pygments over the whole file is the slow part: do it once
         self.line = line  # the file's line to open at; None once scrolled there
 
     def compose(self) -> ComposeResult:
@@ -54,8 +74,7 @@ class SourceBody(VerticalScroll):
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         arrangement = super().arrange(size, optimal)
         if self.line is not None and size.width > 0:
-            console = self.app.console
-            rows = console.render_lines(self.syntax, console.options.update_width(size.width))
+            rows = self.syntax.lines(self.app.console, size.width)
             wanted, self.line = f"{self.line} ", None
             for row, segments in enumerate(rows):
                 if "".join(segment.text for segment in segments).lstrip(" ❱").startswith(wanted):
