@@ -5,6 +5,7 @@ from lessons.api import (
     ChoiceQuiz,
     ExpressionQuiz,
     Figure,
+    ForwardSteps,
     Narrate,
     NumberQuiz,
     Series,
@@ -80,9 +81,17 @@ def rnn():
             "`h_t = tanh(x_t @ W_xh + h_(t−1) @ W_hh + b)`, with the **same** W_xh, W_hh and b at every step. "
             f"Here {STEPS} steps, inputs of {INPUT} numbers, h of {HIDDEN}, and a loss on the last state: "
             f"L = Σ (h{STEPS} − y)² = {fmt(L.item())}.\n\n"
-            "Unrolled over time it is an ordinary graph (below): W_hh appears once per step."
+            "Unrolled over time it is an ordinary graph (below), its first levels open. Next: the recurrence "
+            "alone, opened all the way down."
         ),
         graph=L,
+    )
+    yield ForwardSteps(
+        "## W_hh at every step\n\n"
+        "The recurrence alone, with the inputs left out (h0 holds what came in): `h_t = tanh(h_(t−1) @ W_hh)`. "
+        "Press `n` to compute it step by step. Each step has its own `@ W_hh` node, and under it the **same** "
+        "W_hh: shown once in full, then as `↺ W_hh`, the same tensor used again.",
+        graph=recurrence(),
     )
     yield BackwardSteps(
         "## Backprop through time\n\n"
@@ -330,6 +339,22 @@ def rnn():
             xlabel="step",
         ),
     )
+
+
+def recurrence():
+    """h_t = tanh(h_(t−1) @ W_hh), h of 2, unrolled over STEPS steps from a given h0: the output h3."""
+    import numpy as np
+
+    from engine.tensor import Tensor
+
+    W_hh = Tensor(np.array([[0.5, -0.4], [0.3, 0.8]]), label="W_hh")
+    h = Tensor(np.array([[1.0, -0.5]]), label="h0")
+    for t in range(1, STEPS + 1):
+        used = h @ W_hh
+        used.label = f"{h.label}@W_hh"
+        h = used.tanh()
+        h.label = f"h{t}"
+    return h
 
 
 def _nodes(root) -> list:

@@ -8,7 +8,7 @@ from textual.geometry import Region
 
 from engine import Value
 from engine.trace import backward_trace
-from lessons.runner import BackwardState, QuizState, TrainState
+from lessons.runner import BackwardState, LessonRun, QuizState, TrainState
 from tutor.components.graph_tree import GraphTree
 from tutor.screens.browser import LessonBrowser
 from tutor.screens.lesson import LessonScreen
@@ -259,3 +259,57 @@ async def test_tab_leaves_the_answer_box_and_comes_back(make_app):
         await pilot.pause()
         await pilot.press("tab", "tab")
         assert app.focused is app.screen.query_one("#quiz-number")
+
+
+def painted(screen) -> list[list]:
+    """The screen as painted: one list of Rich segments per row."""
+    return [list(strip) for strip in screen._compositor.render_strips()]
+
+
+async def test_quiz_feedback_renders_the_lessons_markdown_not_its_asterisks(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        steps = LessonRun(app.catalog.get("values-and-graphs")).steps
+        order = next(i for i, step in enumerate(steps) if "after all of its inputs" in str(getattr(step, "hint", "")))
+        app.open_lesson("values-and-graphs", step=order)  # "which order could a forward pass use?"
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen.run.state, QuizState)
+        await pilot.press("down", "enter")  # the second choice: inputs before the nodes that use them
+        await pilot.pause()
+        assert screen.run.state.solved
+        assert "**topological order**" in screen.run.state.feedback  # the lesson's explanation is Markdown
+        rows = painted(screen)
+        text = "\n".join("".join(segment.text for segment in row) for row in rows)
+        assert "topological order" in text and "**" not in text
+        bold = {segment.text.strip() for row in rows for segment in row if segment.style and segment.style.bold}
+        assert "topological order" in bold
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "textual-dark"])
+async def test_the_current_nodes_whole_line_is_highlighted_in_16_and_256_colours(make_app, theme):
+    app = make_app(theme=theme)  # ansi-dark: the theme a 16-colour terminal (TERM=xterm) gets
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chain_rule(pilot, app)
+        await pilot.press("n", "n", "n")  # the forward pass, on b
+        await pilot.pause()
+        tree = screen.query_one(GraphTree)
+        assert tree.current is not None and tree.cursor_node.data is tree.current
+        background = tree.rich_style.bgcolor
+
+        def marked(segment) -> bool:
+            style = segment.style
+            return bool(style and (style.reverse or (style.bgcolor is not None and style.bgcolor != background)))
+
+        for y in range(tree.size.height):
+            segments = [segment for segment in tree.render_line(y) if segment.text.strip()]
+            text = "".join(segment.text for segment in segments)
+            if not text:
+                continue
+            label = segments[[i for i, s in enumerate(segments) if "─" in s.text or "▼" in s.text][-1] + 1 :]
+            if y == tree.cursor_line - tree.scroll_offset.y:
+                assert "data -3" in text
+                assert label and all(marked(segment) for segment in label), [(s.text, s.style) for s in label]
+            else:
+                assert not any(marked(segment) for segment in label), text  # only the current node stands out

@@ -65,3 +65,23 @@ def test_16_colour_and_no_color_terminals_get_the_ansi_theme_in_the_terminals_ow
     monkeypatch.setenv("NO_COLOR", "1")
     assert default_theme() == "ansi-dark"
     assert make_app(theme="nord").ansi_color is None  # a full-colour theme, chosen by the learner
+
+
+async def test_the_lesson_lists_cursor_is_marked_with_an_arrow_so_it_shows_without_colour(monkeypatch, make_app):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def marked() -> list[str]:
+            rows = ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+            return [row for row in rows if "◀" in row]
+
+        first, second = app.catalog.lessons[0], app.catalog.lessons[1]
+        assert len(marked()) == 1 and first.title in marked()[0]
+        await pilot.press("j")
+        await pilot.pause()
+        assert len(marked()) == 1 and second.title in marked()[0]  # the mark follows the cursor
+        await pilot.press("k")
+        await pilot.pause()
+        assert len(marked()) == 1 and first.title in marked()[0]

@@ -10,9 +10,10 @@ from helpers import open_from_browser
 
 from engine.explain import fmt
 from engine.graph import topological_order
-from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, NumberQuiz, ShowGraph, Train, render
+from lessons.api import BackwardSteps, ChoiceQuiz, ExpressionQuiz, ForwardSteps, NumberQuiz, ShowGraph, Train, render
 from lessons.runner import LessonRun, TrainState
 from lessons.tensor.rnn import BACK, CHAR_DEFAULTS, LONG, NAME_STEPS, SCALES, STEPS, WIDE, rnn
+from tutor.components.graph_tree import GraphTree
 
 
 def text(run: LessonRun) -> str:
@@ -43,6 +44,18 @@ def test_a_learner_walks_the_lesson_to_the_end():
         x = node(L, f"x{t}").data
         state = np.tanh(x @ node(L, "W_xh").data + state @ W_hh.data + node(L, "b_h").data)
         np.testing.assert_allclose(state, h[t].data)
+
+    run.next()  # the recurrence alone: one `@ W_hh` node per step, all on the same W_hh
+    assert isinstance(run.step, ForwardSteps)
+    h3 = run.step.graph
+    shared = node(h3, "W_hh")
+    uses = [n for n in topological_order(h3) if shared in n._prev]
+    assert [n.label for n in uses] == [f"h{t - 1}@W_hh" for t in range(1, STEPS + 1)]
+    state = node(h3, "h0").data
+    for _ in range(STEPS):
+        state = np.tanh(state @ shared.data)
+    np.testing.assert_allclose(state, h3.data)
+    run.finish_step()
 
     run.next()  # backprop through time, node by node
     assert isinstance(run.step, BackwardSteps)
@@ -150,6 +163,18 @@ async def test_the_app_steps_back_through_time_at_80x24(tmp_path):
         await pilot.pause()
         await open_from_browser(pilot, app, "rnn")
         screen = app.screen
+        await pilot.press("n")  # the recurrence alone, computed node by node
+        await pilot.pause()
+        tree = screen.query_one(GraphTree)
+        assert screen.run.step.graph is not None and tree.current is None
+        for _ in range(8):  # h0, W_hh, then h0@W_hh, h1, ... h3
+            await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(screen.run.step, ForwardSteps) and screen.run.state.done
+        lines = [str(tree.get_node_at_line(y).label) for y in range(tree.last_line + 1)]
+        w_hh = [line for line in lines if "W_hh" in line and "@" not in line]
+        assert len(w_hh) == STEPS and sum(line.startswith("↺") for line in w_hh) == STEPS - 1, lines
+        assert tree.size.height > len(lines)  # all of it on screen at 80x24
         await pilot.press("n", "n", "n")  # onto the backward pass: L, err², err
         await pilot.pause()
         detail = str(screen.query_one("#detail").render())
