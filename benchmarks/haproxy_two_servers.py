@@ -32,13 +32,13 @@ import time
 from pathlib import Path
 
 import asyncssh
-import pyte
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tutor.classroom.ssh_server import Auth, ClassroomServer, ServerConfig
 
-BROWSER_TITLE = "Backprop Tutor · pick a lesson"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ssh_sessions import BROWSER_TITLE, Screen  # the same scripted terminal as the session benchmark
 
 HAPROXY_CONFIG = """\
 global
@@ -62,29 +62,6 @@ backend tutors
     stick on src
 {servers}
 """
-
-
-class Screen(asyncssh.SSHClientSession):
-    """A client terminal: the bytes go through pyte; `wait_for` waits for a text on the screen."""
-
-    def __init__(self) -> None:
-        self.screen = pyte.Screen(80, 24)
-        self.stream = pyte.ByteStream(self.screen)
-        self.changed = asyncio.Event()
-        self.chan: asyncssh.SSHClientChannel | None = None
-
-    def connection_made(self, chan: asyncssh.SSHClientChannel) -> None:
-        self.chan = chan
-
-    def data_received(self, data: bytes, datatype: int | None) -> None:
-        self.stream.feed(data)
-        self.changed.set()
-
-    async def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.screen.display):
-            self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), max(deadline - time.monotonic(), 0.01))
 
 
 def free_port() -> int:

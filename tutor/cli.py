@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +14,21 @@ if TYPE_CHECKING:
 USAGE_ERROR = 2  # what argparse itself exits with on a bad command line
 
 
-def _version() -> str:
-    try:
-        return version("backprop-tutor")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("backprop-tutor")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        print(f"{parser.prog} (backprop-tutor) {number}")
+        parser.exit()
 
 
 def _jobs(text: str) -> int:
@@ -43,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tutor",
         description="Backprop Tutor: learn how neural networks learn by driving a real autograd engine.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s (backprop-tutor) {_version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
     parser.add_argument(
         "--lessons", metavar="DIR", action="append", type=Path, default=[], help="an extra lesson folder (repeatable)"

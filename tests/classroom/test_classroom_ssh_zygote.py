@@ -10,22 +10,9 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, wait_gone
+from classroom_client import BROWSER_TITLE, LESSON_TITLE, Terminal, children_of, wait_gone
 
 from lessons.catalog import load_catalog
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 async def test_sessions_are_forked_by_the_zygote_in_their_own_session(classroom):
