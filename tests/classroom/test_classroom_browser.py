@@ -40,6 +40,8 @@ BROWSER_ARGS = [
     "--disable-sync",
 ]
 WAIT_MS = 30_000  # a safety net: every wait ends as soon as the screen shows what it waits for
+# The name page's box has the focus once Chromium has run autofocus (after "load", on a later frame).
+NAME_BOX_FOCUSED = "() => document.activeElement && document.activeElement.name === 'user'"
 TERMINAL_OPENED = "this.terminal.open(e),"  # in textual-serve 1.1.3's textual.js
 SCREEN_TEXT = """() => {
   const terminal = window.__tutorTerminal;
@@ -102,7 +104,8 @@ async def test_a_student_uses_the_tutor_in_a_browser_with_the_keyboard_alone(web
             page = await browser.new_page(viewport={"width": 1100, "height": 700})
             await page.route("**/static/js/textual.js", keep_the_terminal)
             await page.goto(f"http://127.0.0.1:{web.port}/")
-            await page.keyboard.type("Dora")  # the name box has the focus
+            await page.wait_for_function(NAME_BOX_FOCUSED)  # autofocus: the learner types at once
+            await page.keyboard.type("Dora")
             await page.keyboard.press("Enter")  # Start
             screen = BrowserScreen(page)
             await screen.wait_for(BROWSER_TITLE)
@@ -208,6 +211,7 @@ async def test_the_tutor_works_behind_an_https_proxy_as_the_docs_set_it_up(tmp_p
                 page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
                 await page.route("**/static/js/textual.js", through_nginx)
                 await page.goto(f"{public}/")
+                await page.wait_for_function(NAME_BOX_FOCUSED)
                 await page.keyboard.type("ana")
                 await page.keyboard.press("Enter")
                 screen = BrowserScreen(page)
