@@ -315,7 +315,7 @@ class Train(Step):
     `settings` are the knobs offered to the learner (depth, width, activation,
     learning rate...); `setup` receives a dict of their current values.
     `pace` (seconds a step) slows the app's live run so that a picture visibly moves; the
-    headless check and tests never wait for it. Trainers themselves never sleep.
+    headless check, `e` (finish the step) and tests never wait for it. Trainers themselves never sleep.
     """
 
     setup: Callable[[dict[str, Any]], Trainer]

@@ -364,18 +364,20 @@ class TrainState(StepState):
         on_progress: Callable[[], None] | None = None,
         every: float = 0.25,
         cancelled: Callable[[], bool] = lambda: False,
+        paced: bool = False,
     ) -> None:
         """Train for the step's configured number of steps; blocking (the app calls it in a thread).
 
         `on_progress` is called at most every `every` seconds, and once at the end.
         `cancelled()` is asked before each step: true stops the run (the app quitting).
+        `paced`: wait the step's `pace` after each step, for the app's live run (`t`) whose picture should
+        visibly move; finishing a step (`e`, the headless check, tests) never waits.
         """
         if self.trainer is None or self.status in ("finished", "stopped"):
             self.reset()
         self._stop.clear()
         self._go.set()
-        # the step's pace only in a live run: the headless check and tests run on the main thread, unpaced
-        pace = self.step.pace if threading.current_thread() is not threading.main_thread() else 0.0
+        pace = self.step.pace if paced else 0.0
         last = time.monotonic()
         self._running.set()
         try:

@@ -1,5 +1,5 @@
-"""Training runs: a Train step's pace slows only the app's live run, the status has no writer, pausing waits
-on an event. The trainers themselves never sleep."""
+"""Training runs: a Train step's pace slows only the app's live run (never `e` or the check), the status has
+no writer, pausing waits on an event. The trainers themselves never sleep."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def state_for(steps: int, pace: float = 0.0) -> TrainState:
     return TrainState(Train("train", setup=lambda settings: Counting(steps), steps=steps, pace=pace))
 
 
-def in_a_worker(state: TrainState) -> threading.Thread:
-    worker = threading.Thread(target=state.run, daemon=True)
+def in_a_worker(state: TrainState, paced: bool = False) -> threading.Thread:
+    worker = threading.Thread(target=state.run, kwargs={"paced": paced}, daemon=True)
     worker.start()
     return worker
 
@@ -46,10 +46,18 @@ def test_the_headless_run_ignores_the_pace():
     assert state.status == "finished" and len(state.history) == 3
 
 
+def test_finishing_a_step_in_a_job_ignores_the_pace():
+    state = state_for(3, pace=LONG)
+    worker = threading.Thread(target=state.finish, daemon=True)  # `e` in the app: a job, not the main thread
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and state.status == "finished" and len(state.history) == 3
+
+
 def test_a_live_run_waits_its_pace_and_a_stop_cuts_the_wait_short():
     state = state_for(3, pace=LONG)
     state.reset()
-    worker = in_a_worker(state)
+    worker = in_a_worker(state, paced=True)
     assert state.trainer.reached[0].wait(30)
     state.stop()  # the run is in step 0 or waiting its pace after it: either way it ends now
     worker.join(30)

@@ -565,7 +565,7 @@ class LessonScreen(Screen):
         def train() -> tuple[Outcome, StepView]:
             message = ""
             try:
-                state.run(on_progress=progress, every=0.3, cancelled=lambda: worker.is_cancelled)
+                state.run(on_progress=progress, every=0.3, cancelled=lambda: worker.is_cancelled, paced=True)
             except Exception as exc:  # a trainer's bug or a diverging run: say so, keep the lesson going
                 state.stop()
                 message = f"[b]Training failed:[/b] {escape(problem_text('the trainer', exc, self.run, self.lesson))}"
