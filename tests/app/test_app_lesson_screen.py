@@ -172,9 +172,9 @@ async def test_two_moons_settings_then_training_to_the_end(make_app, settled):
         await pilot.press("2")
         await settled(pilot, screen)
         assert state.settings["width"] == 32
-        await pilot.press("4", "4", "4", "2", "2", "2")  # back to lr 1.0, width 16
+        await pilot.press("2", "2", "2", "1", "1")  # back to width 16; depth 2 -> 3 -> 1 (a quicker run)
         await settled(pilot, screen)
-        assert state.settings["lr"] == 1.0 and state.settings["width"] == 16
+        assert state.settings == {"depth": 1, "width": 16, "activation": "relu", "lr": 3.0}
         await pilot.press("t")
         await settled(pilot, screen)
         assert state.status == "finished" and len(state.history) == state.step.steps
