@@ -243,7 +243,10 @@ class ExpressionQuiz(Step):
     It is read by a whitelist (`lessons.expressions`), never run as Python,
     and is right when its result has the shape of `answer()` and matches it
     within `tolerance`. `solution` is an expression that is right: shown after
-    two wrong tries, and checked by `python -m tutor check`.
+    two wrong tries, and checked by `python -m tutor check`. `on_right(text)`,
+    when given, is told the expression that solved the quiz (the learner's own,
+    or `solution` when the step was finished for them), so that a later step
+    can use the formula the learner wrote.
     """
 
     names: Callable[[], dict[str, Any]]
@@ -252,6 +255,7 @@ class ExpressionQuiz(Step):
     hint: Text = ""
     explanation: Text = ""
     tolerance: float = 1e-6
+    on_right: Callable[[str], None] | None = None
 
     kind = "expression-quiz"
     gated = True

@@ -288,6 +288,8 @@ class QuizState(StepState):
         except ExpressionError as exc:  # refused or failing: says why, costs no try
             self.feedback = f"Cannot use that: {exc}"
             return False
+        if right and step.on_right is not None:
+            step.on_right(text)  # the lesson keeps the learner's formula (a right one typed again replaces it)
         if self.solved:
             return right
         self.tries += 1
@@ -307,7 +309,9 @@ class QuizState(StepState):
         return f"{step.solution() + 1}. {step.choices[step.solution()]}"
 
     def finish(self) -> None:
-        """Answer with the solution, as the headless check does."""
+        """Answer with the solution, as the headless check does; a solved quiz keeps the learner's answer."""
+        if self.solved:
+            return
         step = self.step
         if isinstance(step, ExpressionQuiz):
             solution = step.solution

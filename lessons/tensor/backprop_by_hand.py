@@ -21,7 +21,8 @@ SEED = 42
 TRAIN_STEPS = 100  # SGD steps with the learner's grads, and with the engine's
 TRAIN_LR = 0.1
 
-# What the learner types for each grad: a right answer, checked by `python -m tutor check` and the summary.
+# A right answer for each grad, checked by `python -m tutor check`. The summary and the training use the
+# formula the learner typed instead, once they have typed a right one.
 SOLUTIONS = {
     "logits": "(probs - onehot) / n",
     "h": "dlogits @ W2.T",
@@ -139,6 +140,8 @@ def backprop_by_hand():
         """Grads the learner has found already, under their d-names: dlogits, dh..."""
         return {f"d{name}": grads[name] for name in names}
 
+    typed = dict(SOLUTIONS)  # each grad's formula as the learner wrote it (the lesson's until then)
+
     def expression_quiz(target: str, text, names, hint, explanation) -> ExpressionQuiz:
         return ExpressionQuiz(
             text,
@@ -147,6 +150,7 @@ def backprop_by_hand():
             solution=SOLUTIONS[target],
             hint=hint,
             explanation=explanation,
+            on_right=lambda formula: typed.__setitem__(target, formula),
         )
 
     uniform = -math.log(1 / VOCAB)
@@ -362,14 +366,15 @@ def backprop_by_hand():
     )
 
     def summary() -> str:
-        names = {
+        names = {  # every name any of the quizzes offered
             "probs": probs, "onehot": onehot, "n": float(n), "Xenc": Xenc, "demb_rows": demb_rows,
-            **data("h", "W2", "hpreact", "bnraw", "bngain", "bnvar_inv", "W1"),
+            "logits": logits.data, "C": C.data,
+            **data("h", "W2", "b2", "hpreact", "bnraw", "bngain", "bnbias", "bnvar_inv", "hprebn", "embcat", "W1"),
             **earned("logits", "h", "hpreact", "bnraw", "hprebn"),
         }  # fmt: skip
         rows = []
-        for target, text in SOLUTIONS.items():
-            gap = float(np.abs(evaluate(text, names) - grads[target]).max())
+        for target in SOLUTIONS:
+            gap = float(np.abs(evaluate(typed[target], names) - grads[target]).max())
             rows.append(f"d{target} {gap:.1g}")
         return (
             "## Every grad, by hand\n\n"
@@ -385,8 +390,9 @@ def backprop_by_hand():
 
     class TwoWays:
         """The same network, from the same start on the same minibatches, trained twice: with the grads of
-        the formulas you typed (read by lessons.expressions, as when you typed them) and with the engine's
-        backward(). Plain SGD at TRAIN_LR; "loss" is yours, "engine loss" the engine's."""
+        the formulas the learner typed (`typed`, read by lessons.expressions as when they typed them; the
+        lesson's where a quiz showed its answer) and with the engine's backward(). Plain SGD at TRAIN_LR;
+        "loss" is the learner's, "engine loss" the engine's."""
 
         def __init__(self) -> None:
             self.mine = {name: value.copy() for name, value in start.items()}
@@ -404,23 +410,25 @@ def backprop_by_hand():
             bndiff_ = hprebn_ - hprebn_.mean(0, keepdims=True)
             bnvar_inv_ = ((bndiff_**2).mean(0, keepdims=True) + 1e-5) ** -0.5
             bnraw_ = bndiff_ * bnvar_inv_
-            h_ = np.tanh(p["bngain"] * bnraw_ + p["bnbias"])
+            hpreact_ = p["bngain"] * bnraw_ + p["bnbias"]
+            h_ = np.tanh(hpreact_)
             logits_ = h_ @ p["W2"] + p["b2"]
             z = np.exp(logits_ - logits_.max(1, keepdims=True))
             probs_ = z / z.sum(1, keepdims=True)
-            names = {
-                "probs": probs_, "onehot": np.eye(VOCAB)[Yb], "n": float(m), "h": h_, "W2": p["W2"],
-                "bnraw": bnraw_, "bngain": p["bngain"], "bnvar_inv": bnvar_inv_, "W1": p["W1"],
-                "Xenc": np.eye(VOCAB)[Xb.reshape(-1)], "embcat": embcat_,
+            names = {  # this minibatch's arrays, under every name the quizzes offered
+                "probs": probs_, "onehot": np.eye(VOCAB)[Yb], "n": float(m), "logits": logits_, "h": h_,
+                "W2": p["W2"], "b2": p["b2"], "hpreact": hpreact_, "bnraw": bnraw_, "bngain": p["bngain"],
+                "bnbias": p["bnbias"], "bnvar_inv": bnvar_inv_, "hprebn": hprebn_, "embcat": embcat_,
+                "W1": p["W1"], "C": p["C"], "Xenc": np.eye(VOCAB)[Xb.reshape(-1)],
             }  # fmt: skip
             d = {}
             for target in ("logits", "h", "W2", "b2", "hpreact", "bngain", "bnraw", "hprebn", "embcat"):
-                d[target] = evaluate(SOLUTIONS[target], names)
+                d[target] = evaluate(typed[target], names)  # the learner's formula
                 names[f"d{target}"] = d[target]
             d["bnbias"] = evaluate("sum(dhpreact, axis=0)", names)  # a bias: its grad sums over the batch
             d["W1"] = evaluate("embcat.T @ dhprebn", names)  # the Linear layer rule once more
             names["demb_rows"] = d["embcat"].reshape(-1, DIMS)
-            d["C"] = evaluate(SOLUTIONS["C"], names)
+            d["C"] = evaluate(typed["C"], names)
             loss_ = float(-np.log(probs_[np.arange(m), Yb]).mean())
             return loss_, d
 
@@ -459,8 +467,8 @@ def backprop_by_hand():
 
     yield Train(
         f"## Train with your grads\n\nYour formulas are a whole backward pass. Press `t`: {TRAIN_STEPS} steps of "
-        "SGD with grads from **your formulas** (the lesson's solutions, read by the same reader as your answers), "
-        "and beside it the same network, start and batches with the engine's `backward()`. Two curves or one?",
+        "SGD with grads from **the formulas you typed** (the lesson's where a quiz showed you its answer), and "
+        "beside it the same network, start and batches with the engine's `backward()`. Two curves or one?",
         setup=setup_two_ways,
         steps=TRAIN_STEPS,
     )
@@ -469,12 +477,24 @@ def backprop_by_hand():
         if not races or not races[-1].history:
             return "## Yours and the engine's\n\nTrain first (`p` goes back)."
         race = races[-1]
-        last = race.history[-1]
+        last, gap = race.history[-1], race.gap()
+        own = sum(" ".join(typed[t].split()) != SOLUTIONS[t] for t in SOLUTIONS)
+        written = f" ({own} of them written your own way)" if own else ""
+        if gap < 1e-9:
+            ending = (
+                f"the parameters differ by at most {gap:.1g}, float rounding. Your formulas{written} train the "
+                "network exactly as `backward()` does: that is all backprop is."
+            )
+        else:
+            ending = (
+                f"the parameters differ by up to {gap:.1g}, more than float rounding: one of your formulas comes "
+                "close to the engine's grad (close enough for its quiz) without being equal. The step before "
+                "shows which."
+            )
         return (
             "## Yours and the engine's\n\n"
             f"After {len(race.history)} steps: your loss {fmt(last['loss'])}, the engine's "
-            f"{fmt(last['engine loss'])}; the parameters differ by at most {race.gap():.1g}, float rounding. "
-            "Your formulas train the network exactly as `backward()` does: that is all backprop is."
+            f"{fmt(last['engine loss'])}; {ending}"
         )
 
     yield Narrate(verdict)

@@ -147,8 +147,27 @@ def test_a_learner_walks_the_lesson_to_the_end():
 
     run.next()  # the verdict, from both runs
     assert f"your loss {fmt(mine[-1])}, the engine's {fmt(theirs[-1])}" in text(run)
-    assert f"differ by at most {trainer.gap():.1g}" in text(run)
+    assert f"differ by at most {trainer.gap():.1g}, float rounding" in text(run)
+    assert "(4 of them written your own way)" in text(run)  # dlogits, dhpreact, dbngain and dbnraw above
     assert run.at_end
+
+
+def test_training_uses_the_formula_the_learner_typed():
+    """A dW2 a millionth too large passes its quiz, and then shows in the race and the verdict as more than rounding."""
+    run = LessonRun(backprop_by_hand)
+    run.go_to(next(i for i, step in enumerate(run.steps) if "**dW2**" in render(step.text)))
+    assert run.state.answer("h.T @ dlogits * 1.000001")  # close enough for the quiz's tolerance
+    train = next(i for i, step in enumerate(run.steps) if isinstance(step, Train))
+    while run.index < train - 1:  # on to the summary (go_to would start again), the other quizzes solved
+        run.finish_step()
+        run.next()
+    gaps = {name: float(gap) for name, gap in re.findall(r"(d\w+) ([\d.e+-]+)[,.]", text(run))}
+    assert gaps["dW2"] > 1e-9 and gaps["dh"] < 1e-12
+    run.next()
+    run.finish_step()
+    assert run.state.trainer.gap() > 1e-9  # the learner's dW2 moved W2 off the engine's path
+    run.next()
+    assert "more than float rounding" in text(run) and "float rounding. Your formulas" not in text(run)
 
 
 def test_a_wrong_answer_twice_shows_a_solution():
