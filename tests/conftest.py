@@ -9,7 +9,13 @@ import pytest
 
 from lessons.catalog import load_catalog
 from tutor.app import TutorApp
+from tutor.gc_thresholds import raise_gc_thresholds
 from tutor.progress import Progress
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Lessons and the app run in the test process as in `python -m tutor`: with its collector thresholds."""
+    raise_gc_thresholds()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tutor.gc_thresholds import raise_gc_thresholds
+
 if TYPE_CHECKING:
     from lessons.catalog import Catalog
 
@@ -135,6 +137,7 @@ def _theme_problem(theme: str | None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raise_gc_thresholds()  # lessons train faster; the classroom's tutors inherit it through the zygote
     args = build_parser().parse_args(_program_after_dashes(list(sys.argv[1:] if argv is None else argv)))
     if args.lesson is not None and not args.lesson.strip():
         return _fail("--lesson needs a lesson id; `python -m tutor list` shows them")
