@@ -37,6 +37,7 @@ class LessonBrowser(Screen):
         super().__init__()
         self.catalog = catalog
         self.progress = progress
+        self._listed_for_width = -1  # the width the lesson summaries were last wrapped for
 
     def compose(self) -> ComposeResult:
         yield Static(" Backprop Tutor · pick a lesson: ↑/↓ j/k, Enter", id="browser-title")
@@ -62,15 +63,19 @@ class LessonBrowser(Screen):
         text.append(f"  {lesson.minutes} min", "dim")
         if current:
             text.append("  ◀", "bold")
-        width = max(30, self.size.width - 6)
-        for line in textwrap.wrap(lesson.summary, width):
+        for line in textwrap.wrap(lesson.summary, self._summary_width()):
             text.append(f"\n  {line}", "dim")
         return text
 
+    def _summary_width(self) -> int:
+        return max(30, self.size.width - 6)
+
     def on_resize(self) -> None:
-        self.refresh_list()
+        if self._summary_width() != self._listed_for_width:  # the summaries wrap anew only when the width changed
+            self.refresh_list()
 
     def refresh_list(self) -> None:
+        self._listed_for_width = self._summary_width()
         options = self.query_one("#lesson-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
