@@ -3,12 +3,14 @@
     python benchmarks/ssh_sessions.py 1 10 40
     python benchmarks/ssh_sessions.py --fresh 1 10 40    # every tutor started anew, no zygote (to compare)
 
-For each N: a fresh `tutor serve ssh` server (in this process, key login), N asyncssh
-clients connecting at the same moment, each reading its screen with pyte until the
-lesson browser shows. Reported per N, as a Markdown table:
+For each N: a fresh `tutor serve ssh` server in a process of its own (key login), as in
+class, and N asyncssh clients in this process connecting at the same moment, each
+reading its screen with pyte until the lesson browser shows. Reported per N, as a Markdown table:
 
 - first screen: seconds from the client's connect to the lesson browser on its screen
   (SSH handshake, key login, starting the tutor, its first frame), median and slowest;
+- CPU to first screen: the tutor's own CPU time from its fork to its first frame (and the
+  little it used until all N were up), per session;
 - keypresses: seconds from Enter to the first lesson's first step on screen, and from `n`
   to its second step, all N students pressing at the same moment;
 - CPU per step: the tutor's CPU time for one `n` (next step) in the first lesson;
@@ -16,7 +18,8 @@ lesson browser shows. Reported per N, as a Markdown table:
   (PSS shares the pages they have in common, so it is what N of them really take), median;
 - idle CPU: the tutors' CPU use while nobody types, per session.
 
-The clients run on the same machine as the server, so the figures are a little pessimistic.
+The clients stand in for the students' own machines but share this one's cores (their SSH and
+pyte work takes CPU from the tutors), so the figures are a little pessimistic.
 Needs the `classroom` and `test` extras (asyncssh, pyte).
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import sys
@@ -82,26 +86,47 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def serve(pipe, data_dir: Path, keys_file: Path, n: int, zygote: bool) -> None:
+    """The server's process: sends its port, then answers "pids" (the tutors' pids) until "stop"."""
+
+    async def main() -> None:
+        config = ServerConfig(
+            data_dir=data_dir, auth=Auth.keys(keys_file), port=0, max_sessions=n, idle_timeout=0, zygote=zygote
+        )
+        server = ClassroomServer(config)
+        await server.start()
+        pipe.send(server.port)
+        loop = asyncio.get_running_loop()
+        while (request := await loop.run_in_executor(None, pipe.recv)) != "stop":
+            assert request == "pids"
+            pipe.send([s.child.pid for s in server.sessions if s.child and s.child.pid])
+        await server.close()
+        pipe.send("stopped")
+
+    asyncio.run(main())
+
+
 async def measure(n: int, idle_seconds: float, zygote: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as tmp:
         key = asyncssh.generate_private_key("ssh-ed25519")
         keys_file = Path(tmp) / "authorized_keys"
         keys_file.write_bytes(key.export_public_key())
-        config = ServerConfig(
-            data_dir=Path(tmp) / "server",
-            auth=Auth.keys(keys_file),
-            port=0,
-            max_sessions=n,
-            idle_timeout=0,
-            zygote=zygote,
+        loop = asyncio.get_running_loop()
+        ours, theirs = multiprocessing.Pipe()
+        server = multiprocessing.get_context("spawn").Process(
+            target=serve, args=(theirs, Path(tmp) / "server", keys_file, n, zygote), daemon=True
         )
-        server = ClassroomServer(config)
-        await server.start()
+        server.start()
+        port = await loop.run_in_executor(None, ours.recv)
+
+        async def ask(request: str):
+            ours.send(request)
+            return await loop.run_in_executor(None, ours.recv)
 
         async def student(i: int) -> tuple[asyncssh.SSHClientConnection, Screen, float]:
             start = time.perf_counter()
             conn = await asyncssh.connect(
-                "127.0.0.1", server.port, username=f"s{i:03}", client_keys=[key], known_hosts=None, agent_path=None
+                "127.0.0.1", port, username=f"s{i:03}", client_keys=[key], known_hosts=None, agent_path=None
             )
             _, screen = await conn.create_session(Screen, term_type="xterm-256color", term_size=(80, 24), encoding=None)
             await screen.wait_for(BROWSER_TITLE)
@@ -111,7 +136,8 @@ async def measure(n: int, idle_seconds: float, zygote: bool = True) -> dict[str,
         students = await asyncio.gather(*(student(i) for i in range(n)))
         all_up = time.perf_counter() - began
         firsts = [seconds for _, _, seconds in students]
-        pids = [s.child.pid for s in server.sessions if s.child and s.child.pid]
+        pids = await ask("pids")
+        start_cpu = sum(cpu_seconds(pid) for pid in pids) / n  # forked, set up, first screen drawn
 
         await asyncio.sleep(1)  # let the last frames settle before measuring idle
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
@@ -135,11 +161,13 @@ async def measure(n: int, idle_seconds: float, zygote: bool = True) -> dict[str,
 
         for conn, _, _ in students:
             conn.close()
-        await server.close()
+        await ask("stop")
+        server.join(30)
         return {
             "n": n,
             "first_median": statistics.median(firsts),
             "first_max": max(firsts),
+            "start_cpu_ms": start_cpu * 1000,
             "all_up": all_up,
             "open_median": statistics.median(opens),
             "step_median": statistics.median(steps),
@@ -178,15 +206,17 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {sys.version.split()[0]}\n"
     )
     print(
-        "| sessions | first screen, median (s) | slowest (s) | Enter → lesson, median (s) | n → next step, median (s) "
-        "| CPU per step (ms) | RSS / session (MiB) | PSS / session (MiB) | idle CPU / session |"
+        "| sessions | first screen, median (s) | slowest (s) | CPU to first screen (ms) "
+        "| Enter → lesson, median (s) | n → next step, median (s) | CPU per step (ms) "
+        "| RSS / session (MiB) | PSS / session (MiB) | idle CPU / session |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         cells = [
             f"{r['n']}",
             f"{r['first_median']:.2f}",
             f"{r['first_max']:.2f}",
+            f"{r['start_cpu_ms']:.0f}",
             f"{r['open_median']:.2f}",
             f"{r['step_median']:.2f}",
             f"{r['step_cpu_ms']:.0f}",
