@@ -85,3 +85,23 @@ async def test_the_lesson_lists_cursor_is_marked_with_an_arrow_so_it_shows_witho
         await pilot.press("k")
         await pilot.pause()
         assert len(marked()) == 1 and first.title in marked()[0]
+
+
+async def test_the_summaries_wrap_to_the_terminals_width_and_again_when_it_changes(make_app):
+    app = make_app()
+    lesson = max(app.catalog.lessons, key=lambda lesson: len(lesson.summary))
+
+    def summary_lines() -> list[str]:
+        options = app.screen.query_one("#lesson-list")
+        prompt = str(options.get_option(lesson.id).prompt)
+        return [line.strip() for line in prompt.splitlines()[1:]]
+
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.pause()
+        narrow = summary_lines()
+        assert " ".join(narrow) == " ".join(lesson.summary.split())
+        assert len(narrow) >= 2 and all(len(line) <= 60 - 6 for line in narrow)
+        await pilot.resize_terminal(160, 30)
+        await pilot.pause()
+        wide = summary_lines()
+        assert len(wide) < len(narrow) and " ".join(wide) == " ".join(narrow)
