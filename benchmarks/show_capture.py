@@ -10,9 +10,12 @@ MLP(2, [16, 16, 1]), and the demo's hinge loss over POINTS examples,
 2. capture: `capture_script` runs it in a child process, steps every
    `_backward()` and sends the walk back as JSON;
 3. first screen: the show app, headless, until its first frame (a walk this
-   large is checked in a thread after that frame; `check_walk` is timed alone).
+   large is checked in a thread after that frame; `check_walk` is timed alone);
+4. the whole command, `python -m tutor show FILE` in an 80x24 pseudo-terminal,
+   from its start until the graph is on screen (it loads Textual while the
+   script's child runs).
 
-Target: capture + first screen ≤ 2 s. On a shared machine the wall times
+Target: capture + first screen ≤ 2 s, and so the whole command. On a shared machine the wall times
 grow with the load, so the CPU seconds of both processes are printed too.
 """
 
@@ -71,6 +74,38 @@ def first_screen(path: Path, shown) -> float:
     return timed(lambda: asyncio.run(app.run_async(headless=True, size=(80, 24))))
 
 
+def whole_command(path: Path) -> float:
+    """`python -m tutor show FILE` in an 80x24 pseudo-terminal: seconds until the graph's tree is on screen."""
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+
+    import pyte
+
+    screen = pyte.Screen(80, 24)
+    stream = pyte.ByteStream(screen)
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: an 80x24 terminal, then the command
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        os.execvpe(
+            sys.executable, [sys.executable, "-m", "tutor", "show", str(path)], {**os.environ, "TERM": "xterm-256color"}
+        )
+    try:
+        while not any("graph: " in line for line in screen.display):
+            if not select.select([fd], [], [], 60)[0]:
+                raise TimeoutError("no graph on screen after 60 s")
+            stream.feed(os.read(fd, 65536))
+        return time.perf_counter() - start
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -83,7 +118,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo_loss.py"
         path.write_text(SCRIPT.replace("POINTS", str(args.points)))
-        plain, capture, check, screen, total, cpu_total = [], [], [], [], [], []
+        plain, capture, check, screen, total, cpu_total, command = [], [], [], [], [], [], []
         nodes = 0
         for _ in range(args.repeat):
             plain.append(timed(lambda: subprocess.run([sys.executable, str(path)], check=True)))
@@ -96,6 +131,7 @@ def main() -> None:
             total.append(capture[-1] + screen[-1])
             cpu_total.append(cpu() - cpu_start + cpu(children=True) - child_start)
             check.append(timed(lambda: check_walk(shown.walk)))  # noqa: B023 (called at once)
+            command.append(whole_command(path))
     med = statistics.median
     print(f"graph: {nodes:,} nodes; medians of {args.repeat} runs")
     print(f"python script.py alone         {med(plain):6.2f} s")
@@ -104,6 +140,7 @@ def main() -> None:
     print(f"check_walk (after the frame)   {med(check):6.2f} s")
     print(f"capture + first screen         {med(total):6.2f} s   (target ≤ 2 s)")
     print(f"  the same in CPU seconds      {med(cpu_total):6.2f} s   (load average now {os.getloadavg()[0]:.1f})")
+    print(f"python -m tutor show FILE      {med(command):6.2f} s   (start to the graph on screen; target ≤ 2 s)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ script could not be run or has no graph (the message says why).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from tutor.learner.process import Limits
     from tutor.learner.walk import capture_script
 
+    loading = None
+    if not args.steps:  # Textual and the screen load on the other core while the script runs in its child
+        loading = threading.Thread(target=importlib.import_module, args=("tutor.learner.show_app",), daemon=True)
+        loading.start()
     shown = capture_script(args.file, args.name, limits=Limits(seconds=args.timeout))
     if args.steps:
         return print_steps(shown)
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         _print_output(shown)
         print(f"show: {shown.message}", file=sys.stderr)
         return 2
+    if loading is not None:
+        loading.join()
     from tutor.learner.show_app import ShowApp
 
     app = ShowApp(Path(args.file), shown)
