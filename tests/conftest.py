@@ -9,13 +9,14 @@ import pytest
 
 from lessons.catalog import load_catalog
 from tutor.app import TutorApp
-from tutor.gc_thresholds import raise_gc_thresholds
+from tutor.gc_settings import freeze_startup_objects, raise_gc_thresholds
 from tutor.progress import Progress
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Lessons and the app run in the test process as in `python -m tutor`: with its collector thresholds."""
+    """Lessons and the app run in the test process as in `python -m tutor`: with its collector settings."""
     raise_gc_thresholds()
+    freeze_startup_objects()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

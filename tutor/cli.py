@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.gc_thresholds import raise_gc_thresholds
+from tutor.gc_settings import freeze_startup_objects, raise_gc_thresholds
 
 if TYPE_CHECKING:
     from lessons.catalog import Catalog
@@ -237,7 +237,9 @@ def run_app(catalog: Catalog, args: argparse.Namespace, exercises: Path | None =
     data_dir = args.data_dir or default_data_dir()
     progress = Progress.load(data_dir)
     theme = starting_theme(args.theme, data_dir)
-    TutorApp(catalog, progress, lesson_id=args.lesson, theme=theme, exercises=exercises, code=args.code).run()
+    app = TutorApp(catalog, progress, lesson_id=args.lesson, theme=theme, exercises=exercises, code=args.code)
+    freeze_startup_objects()  # later collections only look at what the lessons make
+    app.run()
     return 0
 
 

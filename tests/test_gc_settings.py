@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tutor.gc_thresholds import FIRST_GENERATION
+from tutor.gc_settings import FIRST_GENERATION
 
 
 def test_the_tutors_process_raises_the_first_threshold_and_keeps_the_others():
