@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from helpers import open_from_browser
+from helpers import open_from_browser, screen_lines
 
 from engine.explain import fmt
 from engine.graph import topological_order
@@ -149,6 +149,7 @@ def test_a_learner_walks_the_lesson_to_the_end():
     assert f"your loss {fmt(mine[-1])}, the engine's {fmt(theirs[-1])}" in text(run)
     assert f"differ by at most {trainer.gap():.1g}, float rounding" in text(run)
     assert "(4 of them written your own way)" in text(run)  # dlogits, dhpreact, dbngain and dbnraw above
+    assert screen_lines(text(run)) <= 9
     assert run.at_end
 
 
@@ -168,6 +169,7 @@ def test_training_uses_the_formula_the_learner_typed():
     assert run.state.trainer.gap() > 1e-9  # the learner's dW2 moved W2 off the engine's path
     run.next()
     assert "more than float rounding" in text(run) and "float rounding. Your formulas" not in text(run)
+    assert screen_lines(text(run)) <= 9  # fits the 80x24 narration as the walk's verdict does
 
 
 def test_a_wrong_answer_twice_shows_a_solution():
