@@ -134,6 +134,7 @@ def test_a_learner_walks_the_lesson_to_the_end():
     gaps = dict(re.findall(r"(d\w+) ([\d.e+-]+)[,.]", text(run)))
     assert set(gaps) >= {"dlogits", "dhprebn", "dC"}
     assert all(float(gap) < 1e-12 for gap in gaps.values())
+    assert "Rounding only." in text(run)
 
     run.next()  # training with the learner's formulas, beside the engine's backward()
     assert isinstance(run.step, Train) and isinstance(run.state, TrainState)
@@ -164,6 +165,8 @@ def test_training_uses_the_formula_the_learner_typed():
         run.next()
     gaps = {name: float(gap) for name, gap in re.findall(r"(d\w+) ([\d.e+-]+)[,.]", text(run))}
     assert gaps["dW2"] > 1e-9 and gaps["dh"] < 1e-12
+    assert "dW2: more than rounding" in text(run) and "Rounding only" not in text(run)
+    assert screen_lines(text(run)) <= 9
     run.next()
     run.finish_step()
     assert run.state.trainer.gap() > 1e-9  # the learner's dW2 moved W2 off the engine's path
