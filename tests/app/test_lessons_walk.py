@@ -28,6 +28,7 @@ import pytest
 import lessons
 from lessons.catalog import load_catalog
 from lessons.check import computed_numbers_problem
+from tutor.gc_settings import freeze_startup_objects
 from tutor.screens.lesson import LessonScreen
 
 LESSONS = load_catalog().lessons
@@ -116,12 +117,8 @@ def where(screen: LessonScreen) -> str:
 
 @pytest.fixture
 def frozen_at_start() -> Iterator[None]:
-    """What exists now is frozen, as `python -m tutor` freezes it before the app runs; thawed after the test.
-
-    Without `freeze_startup_objects`' collection first: what earlier tests left is frozen as it is, and
-    collected once it thaws.
-    """
-    gc.freeze()
+    """What exists now is frozen, as `python -m tutor` freezes it before the app runs; thawed after the test."""
+    freeze_startup_objects()
     try:
         yield
     finally:
