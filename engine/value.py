@@ -7,8 +7,11 @@ Every operation below does two things, written side by side:
 
 `_prev` holds the inputs (children) of a node and `_local` the local
 derivative of the node with respect to each of them, as plain numbers taken
-when the forward pass runs. A node's own step of backprop, `_backward()`, is
-then the chain rule for its inputs:
+when the forward pass runs. A product is the exception: its local derivatives
+are its inputs' own values (∂(a*b)/∂a = b), so it reads them from its inputs
+instead of keeping copies; products are half the nodes of a network, and the
+copies would cost 56 bytes each. A node's own step of backprop, `_backward()`,
+is then the chain rule for its inputs:
 
     child.grad += ∂out/∂child × out.grad
 
@@ -29,9 +32,10 @@ Where this engine differs from micrograd (its semantics are PyTorch's):
   node by node, as the lecture does, accumulates exactly as micrograd does.
 - Changing `.data` after the forward pass: most of micrograd's closures
   (those of `*`, `**`, relu and exp; not tanh's) read `.data` when backward
-  runs; here every local derivative was taken when the forward pass ran, so
-  backward gives the derivative at the old values. Run the forward pass again
-  after changing data (PyTorch refuses such a backward).
+  runs. Here only a product does (it reads its inputs' data, as micrograd's
+  `*` does); every other local derivative was taken when the forward pass
+  ran, so backward gives the derivative at the old values. Run the forward
+  pass again after changing data (PyTorch refuses such a backward).
 - A grad that becomes NaN or infinite raises `FloatingPointError`, naming the
   node and its operation, where micrograd carries on with nan.
 """
@@ -89,20 +93,27 @@ def _power(a: float, k: float, exponent_is_input: bool = False) -> tuple[float, 
     return out, slope
 
 
+# The `_slopes` of a product, a*b: its local derivatives are its inputs' values, (b.data, a.data), read when needed.
+PRODUCT = "product"
+
+
 class Value:
     """A scalar that records the operation that made it, for backprop."""
 
     # `__dict__` last: created only when a learner or a library sets an attribute of its own (`p.m = 0`)
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "__dict__")  # noqa: RUF023 (in reading order)
+    __slots__ = ("data", "grad", "_prev", "_slopes", "_op", "__dict__")  # noqa: RUF023 (in reading order)
     label = ""  # a name for the tree; set only on the few nodes that have one (it then lives in __dict__)
 
-    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple = ()):
+    def __init__(
+        self, data: float, _children: tuple = (), _op: str = "", label: str = "", _local: tuple | str = ()
+    ):
         if type(data) is not float or not math.isfinite(data):
             data = _number(data, f"the result of {_op!r}" if _op else "Value data")
         self.data = data
         self.grad = 0.0
         self._prev = tuple(_children)  # the inputs this node was computed from
-        self._local = _local  # ∂self/∂input for each input, same order as _prev (None: a custom _backward)
+        # ∂self/∂input for each input, same order as _prev; PRODUCT: the inputs' data; None: a custom _backward
+        self._slopes = _local
         self._op = _op  # the operation that produced this node ('' for a leaf)
         if label:
             self.label = label
@@ -117,7 +128,7 @@ class Value:
     def __mul__(self, other: Value | float) -> Value:
         other = other if isinstance(other, Value) else Value(other)
         # out = a * b                      ∂out/∂a = b, ∂out/∂b = a
-        return Value(self.data * other.data, (self, other), "*", _local=(other.data, self.data))
+        return Value(self.data * other.data, (self, other), "*", _local=PRODUCT)  # read when backward runs
 
     def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):  # the exponent is an input too
@@ -211,19 +222,28 @@ class Value:
 
     # -- backprop ------------------------------------------------------------------
 
+    @property
+    def _local(self) -> tuple[float, ...] | None:
+        """∂self/∂input for each input, in the order of `_prev` (None when a custom `_backward` was assigned)."""
+        slopes = self._slopes
+        if slopes is PRODUCT:
+            a, b = self._prev
+            return (b.data, a.data)  # out = a * b: ∂out/∂a = b, ∂out/∂b = a
+        return slopes
+
     def _chain_rule(self) -> None:
         """This node's own step of backprop: each input's grad += ∂self/∂input × self.grad."""
         for child, local in zip(self._prev, self._local):
             child.grad += local * self.grad
 
     def _get_backward(self) -> Callable[[], None]:
-        if self._local is None:  # a function was assigned to this node's _backward
+        if self._slopes is None:  # a function was assigned to this node's _backward
             return self.__dict__["_backward"]
         return self._chain_rule
 
     def _set_backward(self, fn: Callable[[], None]) -> None:
         self.__dict__["_backward"] = fn
-        self._local = None  # from now on backward() calls fn for this node
+        self._slopes = None  # from now on backward() calls fn for this node
 
     _backward = property(
         _get_backward,
@@ -255,11 +275,17 @@ class Value:
         for node in order:
             g = node.grad
             total += g
-            local = node._local
-            if local is None:  # an operation added the lecture's way
+            slopes = node._slopes
+            if slopes is None:  # an operation added the lecture's way
                 node._backward()
-            elif g:  # a node with zero grad (say, behind a ReLU that is off) sends nothing back
-                for child, d in zip(node._prev, local):
+            elif not g:  # a node with zero grad (say, behind a ReLU that is off) sends nothing back
+                continue
+            elif slopes is PRODUCT:  # out = a * b: ∂out/∂a = b, ∂out/∂b = a
+                a, b = node._prev
+                a.grad += b.data * g
+                b.grad += a.data * g
+            else:
+                for child, d in zip(node._prev, slopes):
                     child.grad += d * g  # the chain rule: node._backward(), written out for speed
         if total - total != 0.0:  # nan or ±inf
             raise_bad_grad(self, order)
@@ -285,7 +311,7 @@ def raise_bad_grad(root: Value, order: list[Value]) -> None:
                 f"backward(): the grad of {names[node]} became {g}: the grads sent back to it add up to more than "
                 "a float can hold"
             )
-        if node._local is None:
+        if node._slopes is None:
             for child in node._prev:
                 if not math.isfinite(child.grad):
                     raise FloatingPointError(

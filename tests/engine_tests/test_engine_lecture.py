@@ -171,6 +171,11 @@ def test_where_backward_differs_from_micrograds_as_value_py_documents():
     c = a * b
     a.data = 10.0  # changed after the forward pass
     c.backward()
-    assert b.grad == 2.0  # the derivative at the forward pass's a (micrograd's closure would read 10.0)
+    assert b.grad == 10.0  # a product reads its inputs' data when backward runs, as micrograd's `*` does
     c.backward()  # a second backward: leaves accumulate, the interior is recomputed
-    assert (a.grad, b.grad, c.grad) == (6.0, 4.0, 1.0)
+    assert (a.grad, b.grad, c.grad) == (6.0, 20.0, 1.0)
+    x = Value(0.5)
+    square = x**2
+    x.data = 4.0
+    square.backward()
+    assert x.grad == 1.0  # 2·0.5, taken at the forward pass (micrograd's `**` closure would read 4.0 and give 8.0)
