@@ -26,6 +26,11 @@ __all__ = ["SHIPPED", "Catalog", "LessonError", "lesson_files", "load_catalog", 
 
 SHIPPED = Path(__file__).resolve().parent
 
+# Each lesson file imported so far, with the source it was imported from: a file is imported again only once
+# its source has changed (an author's edit), so a second catalog, or a classroom tutor forked from a process
+# that loaded one, does not compile and run every lesson file again.
+_imported: dict[Path, tuple[bytes, ModuleType]] = {}
+
 
 @dataclass(frozen=True)
 class LessonError:
@@ -81,6 +86,17 @@ def _import(path: Path, module_name: str) -> ModuleType:
     return module
 
 
+def _module_of(path: Path) -> ModuleType:
+    """The module a lesson file makes: the one imported before if its source is unchanged since, else a new import."""
+    source = path.read_bytes()
+    known = _imported.get(path)
+    if known is not None and known[0] == source:
+        return known[1]
+    module = _import(path, _module_name(path))
+    _imported[path] = (source, module)
+    return module
+
+
 def _module_name(path: Path) -> str:
     if path.is_relative_to(SHIPPED):
         return "lessons." + ".".join(path.relative_to(SHIPPED).with_suffix("").parts)
@@ -106,7 +122,7 @@ def _problems(lesson: Lesson) -> list[str]:
 def load_file(path: Path) -> tuple[list[Lesson], list[LessonError]]:
     """The lessons one file defines, or the error that stopped it."""
     try:
-        module = _import(path, _module_name(path))
+        module = _module_of(path)
     except (Exception, SystemExit) as exc:  # SystemExit: a lesson calling sys.exit() at import
         return [], [_error_from(exc, path)]
     lessons: list[Lesson] = []

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import selectors
 
+import pytest
+
+from lessons.catalog import load_catalog
+from tutor.app import TutorApp
 from tutor.classroom.child import FIRST_FRAME_FD
-from tutor.classroom.zygote import _Gate, _Turn
+from tutor.classroom.zygote import _draw_first_screen_once, _Gate, _share_parsed_css, _Turn
+from tutor.progress import Progress
 from tutor.screens.browser import LessonBrowser
 
 
@@ -73,3 +79,35 @@ async def test_the_tutor_tells_the_zygote_once_its_first_screen_is_drawn(make_ap
         assert os.read(drawn_r, 16) == b""  # said once, and the pipe closed: the zygote frees the slot
     assert FIRST_FRAME_FD not in os.environ  # not passed on to learner code the tutor starts
     os.close(drawn_r)
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "xterm", "no-color"])
+def test_after_the_zygotes_warm_up_a_session_parses_no_css_in_any_terminal(term, tmp_path, monkeypatch):
+    """The CSS parsed in the zygote depends on the theme's colours: a student's tutor, 256 or 16 colours, reuses it."""
+    from textual.css.stylesheet import Stylesheet
+
+    parsed: list[str] = []
+    parse_rules = Stylesheet._parse_rules
+
+    def counted(self, css, read_from, *args, **kwargs):
+        parsed.append(str(read_from))
+        return parse_rules(self, css, read_from, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", counted)  # put back after the test, sharing and all
+    _share_parsed_css()
+    _draw_first_screen_once()  # what the zygote does before it forks any tutor
+    parsed.clear()
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.setenv("TERM", "xterm" if term == "no-color" else term)
+    if term == "no-color":
+        monkeypatch.setenv("NO_COLOR", "1")
+
+    async def session() -> None:
+        app = TutorApp(load_catalog([]), Progress.load(tmp_path))  # the theme a session gets from its terminal
+        async with app.run_test(size=(80, 24), tooltips=True, notifications=True) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, LessonBrowser)
+
+    asyncio.run(session())
+    assert parsed == []

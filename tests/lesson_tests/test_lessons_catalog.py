@@ -39,6 +39,20 @@ def test_shipped_lessons_are_found_in_order():
     assert catalog.errors == []
 
 
+def test_a_lesson_file_is_imported_again_only_when_its_source_changed(tmp_path):
+    """A second catalog reuses unchanged files (a classroom tutor starts faster); an author's edit is seen at once."""
+    path = write(tmp_path, "one.py", GOOD.format(id="one", order=5))
+    first = load_catalog([tmp_path], shipped=False).get("one")
+    again = load_catalog([tmp_path], shipped=False).get("one")
+    assert again is first  # the same module: its body did not run twice
+    path.write_text(path.read_text().replace('title="Good one"', 'title="Edited one"'))
+    edited = load_catalog([tmp_path], shipped=False).get("one")
+    assert edited is not None and edited.title == "Edited one"
+    path.write_text("raise RuntimeError('broken on purpose')\n")
+    broken = load_catalog([tmp_path], shipped=False)
+    assert broken.lessons == [] and "broken on purpose" in broken.errors[0].message
+
+
 def test_broken_files_become_errors_with_file_and_line_and_the_rest_still_load(tmp_path):
     write(tmp_path, "good.py", GOOD.format(id="good-one", order=500))
     syntax = write(tmp_path, "syntax.py", "x = (\n")

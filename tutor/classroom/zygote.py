@@ -419,7 +419,12 @@ def _share_parsed_css() -> None:
 
 
 def _draw_first_screen_once() -> None:
-    """Start the tutor headless and draw the lesson browser once: its CSS is parsed and its caches filled."""
+    """Start the tutor headless and draw the lesson browser once in each theme a session starts with.
+
+    Its CSS is then parsed and its caches filled for both: `ansi-dark` (a 16-colour terminal,
+    NO_COLOR) and `textual-dark` (a 256-colour one: most students). The parsed rules depend on
+    the theme's colours, so a warm-up in one theme only would leave the other to parse in every child.
+    """
     import asyncio
     import tempfile
 
@@ -427,13 +432,14 @@ def _draw_first_screen_once() -> None:
     from tutor.app import TutorApp
     from tutor.progress import Progress
 
-    async def draw(folder: Path) -> None:
-        app = TutorApp(load_catalog([]), Progress.load(folder))
-        async with app.run_test(size=(80, 24)) as pilot:
+    async def draw(folder: Path, theme: str) -> None:
+        app = TutorApp(load_catalog([]), Progress.load(folder), theme=theme)
+        async with app.run_test(size=(80, 24), tooltips=True, notifications=True) as pilot:  # as a session has
             await pilot.pause()
 
-    with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(draw(Path(folder)))
+    for theme in ("ansi-dark", "textual-dark"):
+        with tempfile.TemporaryDirectory() as folder:
+            asyncio.run(draw(Path(folder), theme))
 
 
 def _run_child(request: dict, fds: list[int], sock: socket.socket, gate: _Gate, turn: _Turn) -> None:
