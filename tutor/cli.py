@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -94,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def shared_parser() -> argparse.ArgumentParser:
+    """The command line's parser, built once a process: a classroom's zygote builds it for every tutor it forks."""
+    return build_parser()
+
+
 _VALUED = ("--lesson", "--lessons", "--data-dir", "--theme")  # the global options that take a value
 
 
@@ -138,7 +145,7 @@ def _theme_problem(theme: str | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     raise_gc_thresholds()  # lessons train faster; the classroom's tutors inherit it through the zygote
-    args = build_parser().parse_args(_program_after_dashes(list(sys.argv[1:] if argv is None else argv)))
+    args = shared_parser().parse_args(_program_after_dashes(list(sys.argv[1:] if argv is None else argv)))
     if args.lesson is not None and not args.lesson.strip():
         return _fail("--lesson needs a lesson id; `python -m tutor list` shows them")
     problem = _theme_problem(args.theme)
