@@ -45,10 +45,7 @@ class LessonBrowser(Screen):
         yield Static("", id="lesson-errors")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.refresh_list()
-
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self) -> None:  # shown: first pushed, or back from a lesson (new progress marks)
         self.refresh_list()
 
     def _prompt(self, lesson: Lesson, current: bool = False) -> Text:
@@ -81,14 +78,15 @@ class LessonBrowser(Screen):
         options.clear_options()
         entries: list[Option | None] = []
         track = None
-        for lesson in self.catalog.lessons:
+        current = highlighted if highlighted is not None else 0
+        for index, lesson in enumerate(self.catalog.lessons):
             if lesson.track != track and track is not None:
                 entries.append(None)  # a separator line between tracks
             track = lesson.track
-            entries.append(Option(self._prompt(lesson), id=lesson.id))
+            entries.append(Option(self._prompt(lesson, index == current), id=lesson.id))
         options.add_options(entries)
         if self.catalog.lessons:
-            options.highlighted = highlighted if highlighted is not None else 0
+            options.highlighted = current
         errors = self.catalog.errors
         panel = self.query_one("#lesson-errors", Static)
         panel.display = bool(errors)
@@ -104,7 +102,7 @@ class LessonBrowser(Screen):
         for option in options.options:
             lesson = self.catalog.get(option.id or "")
             current = option.id == event.option.id
-            if lesson is not None and option.id and (current or "◀" in str(option.prompt)):
+            if lesson is not None and option.id and current != ("◀" in str(option.prompt)):  # only those that change
                 options.replace_option_prompt(option.id, self._prompt(lesson, current))
 
     def action_move(self, delta: int) -> None:
