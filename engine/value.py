@@ -231,6 +231,10 @@ class Value:
             return (b.data, a.data)  # out = a * b: ∂out/∂a = b, ∂out/∂b = a
         return slopes
 
+    @_local.setter
+    def _local(self, slopes: tuple[float, ...] | None) -> None:
+        self._slopes = slopes
+
     def _chain_rule(self) -> None:
         """This node's own step of backprop: each input's grad += ∂self/∂input × self.grad."""
         for child, local in zip(self._prev, self._local):
